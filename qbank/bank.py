@@ -1,0 +1,338 @@
+"""Reading and writing a bank folder.
+
+A bank is a folder with ``syllabus.json`` and one ``<id>.json`` per question
+in section folders below it::
+
+    questions/itil4-foundation/syllabus.json
+    questions/itil4-foundation/2.4-service-relationships/itil4f-2-4-001.json
+
+Reading reports every problem of every file in one pass (``Bank.problems``);
+``load_bank`` raises InvalidBankError when there is any. Writes are atomic,
+and creating a question never overwrites an existing file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qbank import schema, validate
+from qbank.errors import BankError, InvalidBankError, Problem
+from qbank.model import Option, Question, Section, Syllabus
+
+SYLLABUS_FILE = "syllabus.json"
+DEFAULT_ROOT = "questions"
+ROOT_ENV = "QBANK_BANK"
+
+
+@dataclass
+class Bank:
+    root: Path
+    syllabus: Syllabus
+    questions: list[Question] = field(default_factory=list)
+    paths: dict[str, Path] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.syllabus.id
+
+    def get(self, question_id: str) -> Question | None:
+        return self._by_id().get(question_id)
+
+    def _by_id(self) -> dict[str, Question]:
+        if getattr(self, "_index", None) is None or len(self._index) != len(self.questions):
+            self._index = {q.id: q for q in self.questions}
+        return self._index
+
+    def section_dir(self, section_id: str) -> Path:
+        """The folder that holds a section's questions (existing, or the conventional name)."""
+        for path in sorted(self.root.iterdir()) if self.root.is_dir() else ():
+            if path.is_dir() and path.name.split("-", 1)[0] == section_id:
+                return path
+        section = self.syllabus.find(section_id)
+        title = section.title if section else ""
+        return self.root / f"{section_id}-{slugify(title)}".rstrip("-")
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+# -- locating banks -----------------------------------------------------------
+
+
+def default_root() -> Path:
+    return Path(os.environ.get(ROOT_ENV) or DEFAULT_ROOT)
+
+
+def find_banks(path: Path | str) -> list[Path]:
+    """Bank folders at or below ``path`` (a bank, a folder of banks, or a file in a bank)."""
+    path = Path(path)
+    if not path.exists():
+        raise BankError(
+            f"{path}: no such file or folder; pass a bank folder (one with "
+            f"{SYLLABUS_FILE}) or a folder of banks, with --bank or {ROOT_ENV}"
+        )
+    if path.is_file():
+        for parent in path.resolve().parents:
+            if (parent / SYLLABUS_FILE).is_file():
+                return [_relative(parent)]
+        raise BankError(f"{path}: not inside a bank (no {SYLLABUS_FILE} in any parent folder)")
+    if (path / SYLLABUS_FILE).is_file():
+        return [path]
+    banks = sorted(p.parent for p in path.glob(f"*/{SYLLABUS_FILE}"))
+    if not banks:
+        raise BankError(
+            f"{path}: no bank here; a bank is a folder with {SYLLABUS_FILE} "
+            "(see README: Bank layout)"
+        )
+    return banks
+
+
+def resolve_bank(path: Path | str | None = None) -> Path:
+    """The single bank a command works on; an error names the choices if there are several."""
+    banks = find_banks(path if path is not None else default_root())
+    if len(banks) > 1:
+        names = ", ".join(str(b) for b in banks)
+        raise BankError(f"several banks found ({names}); choose one with --bank")
+    return banks[0]
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+# -- reading --------------------------------------------------------------------
+
+
+def question_files(bank_root: Path) -> list[Path]:
+    files = []
+    for directory, dirnames, filenames in os.walk(bank_root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "media")
+        for name in filenames:
+            if name.endswith(".json") and not (directory == str(bank_root) and name == SYLLABUS_FILE):
+                files.append(Path(directory, name))
+    return sorted(files)
+
+
+def read_json(path: Path) -> tuple[object, list[Problem]]:
+    """Parse one JSON file; on failure, (None, [a located problem])."""
+    shown = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(shown, f"cannot read the file: {error.strerror or error}")]
+    if not data.strip():
+        return None, [Problem(shown, "the file is empty; write a JSON object or delete the file", line=1, column=1)]
+    if data.startswith(b"\xef\xbb\xbf"):
+        return None, [
+            Problem(shown, "the file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM", line=1, column=1)
+        ]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        return None, [
+            Problem(shown, f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8", line=line, column=column)
+        ]
+    try:
+        return json.loads(text), []
+    except json.JSONDecodeError as error:
+        return None, [Problem(shown, f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno)]
+
+
+def read_bank(path: Path | str) -> Bank:
+    """Read a bank folder and check it; every problem is in ``Bank.problems``."""
+    root = Path(path)
+    syllabus_path = root / SYLLABUS_FILE
+    doc, problems = read_json(syllabus_path)
+    syllabus = None
+    if doc is not None:
+        problems += _syllabus_problems(str(syllabus_path), doc)
+        if not problems:
+            syllabus = syllabus_from_dict(doc)
+            problems += validate.syllabus_problems(str(syllabus_path), syllabus)
+    if syllabus is None:
+        # Without a usable syllabus the questions can still be checked
+        # against the schema; section ids then cannot be.
+        syllabus = Syllabus(id=root.name, title=root.name, sections=())
+    bank = Bank(root=root, syllabus=syllabus)
+    syllabus_ok = not problems
+    documents = []
+    for file in question_files(root):
+        doc, file_problems = read_json(file)
+        if doc is not None:
+            file_problems = [Problem(str(file), message, json_path=where) for where, message in schema.schema_errors("question", doc)]
+        problems += file_problems
+        if doc is not None and not file_problems:
+            documents.append((file, question_from_dict(doc)))
+    problems += validate.question_problems(documents, syllabus if syllabus_ok else None)
+    for file, question in documents:
+        bank.questions.append(question)
+        bank.paths.setdefault(question.id, file)
+    bank.problems = problems
+    return bank
+
+
+def _syllabus_problems(shown: str, doc) -> list[Problem]:
+    version = doc.get("schema_version") if isinstance(doc, dict) else None
+    if isinstance(version, int) and version > schema.BANK_SCHEMA_VERSION:
+        return [
+            Problem(
+                shown,
+                f"this bank uses format version {version}, but this qbank reads version "
+                f"{schema.BANK_SCHEMA_VERSION}; upgrade qbank (pip install -U qbank)",
+                json_path="$.schema_version",
+            )
+        ]
+    return [Problem(shown, message, json_path=where) for where, message in schema.schema_errors("syllabus", doc)]
+
+
+def load_bank(path: Path | str | None = None) -> Bank:
+    """Read a valid bank, or raise InvalidBankError listing every problem."""
+    bank = read_bank(resolve_bank(path) if path is None or not (Path(path) / SYLLABUS_FILE).is_file() else path)
+    errors = [p for p in bank.problems if p.severity == "error"]
+    if errors:
+        raise InvalidBankError(errors)
+    return bank
+
+
+# -- dict <-> model ---------------------------------------------------------------
+
+QUESTION_KEYS = (
+    "id", "type", "stem", "options", "shuffle", "explanation", "syllabus", "tags",
+    "difficulty", "bloom", "points", "status", "source", "authors", "created",
+    "updated", "revision",
+)
+
+
+def question_from_dict(doc: dict) -> Question:
+    return Question(
+        id=doc["id"],
+        type=doc["type"],
+        stem=doc["stem"],
+        options=tuple(
+            Option(o["text"], o["correct"], o.get("rationale"), o.get("fixed", False))
+            for o in doc.get("options", ())
+        ),
+        shuffle=doc.get("shuffle", True),
+        explanation=doc.get("explanation"),
+        syllabus=tuple(doc.get("syllabus", ())),
+        tags=tuple(doc.get("tags", ())),
+        difficulty=doc.get("difficulty"),
+        bloom=doc.get("bloom"),
+        points=doc.get("points", 1),
+        status=doc.get("status", "draft"),
+        source=doc.get("source"),
+        authors=tuple(doc.get("authors", ())),
+        created=doc.get("created"),
+        updated=doc.get("updated"),
+        revision=doc.get("revision", 1),
+    )
+
+
+def question_to_dict(question: Question, schema_ref: str | None = None) -> dict:
+    """The question as stored: fixed key order, empty optional fields left out."""
+    doc: dict = {"$schema": schema_ref} if schema_ref else {}
+    for key in QUESTION_KEYS:
+        value = getattr(question, key)
+        if key == "options":
+            value = [_option_to_dict(o) for o in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        if value is None or (value == [] and key not in ("options", "syllabus")):
+            continue
+        doc[key] = value
+    return doc
+
+
+def _option_to_dict(option: Option) -> dict:
+    out = {"text": option.text, "correct": option.correct}
+    if option.rationale is not None:
+        out["rationale"] = option.rationale
+    if option.fixed:
+        out["fixed"] = True
+    return out
+
+
+def syllabus_from_dict(doc: dict) -> Syllabus:
+    def section(d):
+        return Section(
+            id=d["id"],
+            title=d["title"],
+            weight=d.get("weight"),
+            outcomes=tuple(d.get("outcomes", ())),
+            children=tuple(section(c) for c in d.get("children", ())),
+        )
+
+    return Syllabus(
+        id=doc["id"],
+        title=doc["title"],
+        sections=tuple(section(s) for s in doc["sections"]),
+        schema_version=doc["schema_version"],
+        id_prefix=doc.get("id_prefix"),
+        description=doc.get("description"),
+    )
+
+
+def dumps(doc) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+# -- writing ----------------------------------------------------------------------
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` all at once: readers see the old or the new file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+
+
+def create_exclusive(path: Path, text: str) -> bool:
+    """Create ``path`` with ``text`` complete, only if it does not exist yet.
+
+    The content is written to a temporary file first and then hard-linked
+    into place, which fails if the name is taken: the file never exists
+    half-written and an existing file is never replaced. Returns False when
+    the name was taken.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        _unlink_quietly(tmp)
+
+
+def _unlink_quietly(path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

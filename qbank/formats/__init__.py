@@ -1,0 +1,39 @@
+"""The one registry of formats: name -> module, imported only when used.
+
+A format module may provide any of:
+
+- ``write_questions(questions, syllabus, options) -> bytes`` for LMS/text
+  exports of a set of questions (moodle, qti, gift, aiken);
+- ``read_questions(data: bytes, options) -> ImportResult`` for imports;
+- ``write_paper(paper, options) -> bytes`` and ``write_key(paper, options)
+  -> bytes`` for printable papers (pdf, docx).
+
+Adding a format is one new module and one line below. Heavy dependencies
+(reportlab, python-docx, lxml) are imported inside the module, which is
+itself imported only when that format is used, so ``qbank --help`` and
+``qbank validate`` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from qbank.errors import FormatError
+
+FORMATS: dict[str, str] = {
+}
+
+
+def get_format(name: str) -> ModuleType:
+    try:
+        module_name = FORMATS[name]
+    except KeyError:
+        known = ", ".join(sorted(FORMATS)) or "none"
+        raise FormatError(f"unknown format {name!r}; known formats: {known}") from None
+    return importlib.import_module(module_name)
+
+
+def names_with(capability: str) -> list[str]:
+    """Format names whose module provides ``capability`` (imports each module)."""
+    return sorted(name for name in FORMATS if hasattr(get_format(name), capability))
