@@ -2,8 +2,10 @@
 
 A format module may provide any of:
 
-- ``write_questions(questions, syllabus, options) -> bytes`` for LMS/text
-  exports of a set of questions (moodle, qti, gift, aiken);
+- ``write_questions(questions, syllabus, options: ExportOptions) -> bytes``
+  for LMS/text exports of a set of questions (moodle, qti, gift, aiken),
+  and ``unsupported_reason(question) -> str | None`` saying why a question
+  cannot be expressed (None when it can);
 - ``read_questions(data: bytes, options) -> ImportResult`` for imports;
 - ``write_paper(paper, options) -> bytes`` and ``write_key(paper, options)
   -> bytes`` for printable papers (pdf, docx).
@@ -17,9 +19,21 @@ itself imported only when that format is used, so ``qbank --help`` and
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from types import ModuleType
 
 from qbank.errors import FormatError
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What every question exporter is told besides the questions."""
+
+    # When set, every question goes into this one category (a paper variant
+    # exported to an LMS); otherwise categories follow the syllabus.
+    category: str | None = None
+    # Title for the whole export (QTI test title, Moodle top category).
+    title: str | None = None
+
 
 FORMATS: dict[str, str] = {
 }
