@@ -45,10 +45,12 @@ def _full_validator(name: str):
 
 def schema_errors(name: str, document) -> list[tuple[str, str]]:
     """All schema errors of a document as (JSON path, message), [] if valid."""
+    from fastjsonschema import JsonSchemaException
+
     try:
         _fast_validator(name)(document)
         return []
-    except Exception:  # fastjsonschema.JsonSchemaException; details come next
+    except JsonSchemaException:  # the details come from jsonschema, below
         pass
     errors = []
     for error in _full_validator(name).iter_errors(document):
