@@ -429,8 +429,26 @@ def _lang_string(parent: ET.Element, text: str) -> None:
 # -- serialisation ---------------------------------------------------------------------------
 
 
+# Elements whose content is text: indenting inside them would add spaces a
+# candidate sees (between **bold** and *italic*, say), so they stay as built.
+_TEXT_CONTENT = frozenset({"p", "li", "simpleChoice", "code", "strong", "em"})
+
+
+def _indent(element: ET.Element, level: int = 0) -> None:
+    if not len(element) or element.tag in _TEXT_CONTENT:
+        return
+    pad = "\n" + "  " * (level + 1)
+    if not element.text or not element.text.strip():
+        element.text = pad
+    for child in element:
+        _indent(child, level + 1)
+        if not child.tail or not child.tail.strip():
+            child.tail = pad
+    child.tail = pad[:-2]
+
+
 def _document(root: ET.Element) -> bytes:
-    ET.indent(root)
+    _indent(root)
     return XML_DECLARATION + ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
 
 
