@@ -60,6 +60,7 @@ COMBINED_FEEDBACK = (
     ("partiallycorrectfeedback", "Your answer is partially correct."),
     ("incorrectfeedback", "Your answer is incorrect."),
 )
+_COMBINED_FEEDBACK_HTML = tuple((tag, to_html(text)) for tag, text in COMBINED_FEEDBACK)
 MULTICHOICE_PENALTY = "0.3333333"
 NAME_STEM_CHARS = 60
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -131,7 +132,7 @@ def write_questions(questions, syllabus: Syllabus, options: ExportOptions = Expo
         for question in group:
             quiz.append(question_element(question))
     ET.indent(quiz)
-    return XML_DECLARATION + ET.tostring(quiz, encoding="utf-8", xml_declaration=False) + b"\n"
+    return XML_DECLARATION + ET.tostring(quiz, encoding="unicode").encode() + b"\n"
 
 
 def category_path(names) -> str:
@@ -171,7 +172,6 @@ def question_element(question: Question) -> ET.Element:
     _html(element, "generalfeedback", question.explanation or "")
     sub(element, "defaultgrade").text = _number(question.points)
     sub(element, "penalty").text = "1" if moodle_type == "truefalse" else MULTICHOICE_PENALTY
-    sub(element, "hidden").text = "0"
     sub(element, "idnumber").text = question.id
     if moodle_type == "truefalse":
         _truefalse_answers(element, question)
@@ -181,8 +181,8 @@ def question_element(question: Question) -> ET.Element:
         sub(element, "shuffleanswers").text = "true" if shuffle else "false"
         sub(element, "answernumbering").text = "ABCD"
         sub(element, "showstandardinstruction").text = "0"
-        for tag, text in COMBINED_FEEDBACK:
-            _html(element, tag, text)
+        for tag, html in _COMBINED_FEEDBACK_HTML:
+            ET.SubElement(ET.SubElement(element, tag, format="html"), "text").text = html
         if question.type == "multiple":
             sub(element, "shownumcorrect")
         for option, fraction in zip(question.options, fractions):

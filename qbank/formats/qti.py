@@ -449,7 +449,7 @@ def _indent(element: ET.Element, level: int = 0) -> None:
 
 def _document(root: ET.Element) -> bytes:
     _indent(root)
-    return XML_DECLARATION + ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
+    return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode() + b"\n"
 
 
 def _number(value: float) -> str:
