@@ -156,3 +156,23 @@ def test_export_unsupported_question_fails_unless_skipped(mini_bank, tmp_path):
     result = run("export", "moodle", "--bank", mini_bank, "--skip-unsupported", "-o", out)
     assert result.exit_code == 0, result.output
     assert "skipped mini-1-004: 11 correct options" in result.stderr and out.exists()
+
+
+def test_export_qti_blueprint_draws_per_section(tmp_path):
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    blueprint = tmp_path / "bp.json"
+    blueprint.write_text(json.dumps({"schema_version": 1, "title": "Mini mock",
+                                     "sections": [{"title": "Sub", "count": 1, "syllabus": ["1.1"]}]}))
+    out = tmp_path / "mock.zip"
+    result = run("export", "qti", "--bank", FIXTURES / "mini", "--blueprint", blueprint, "-o", out)
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        test = ET.fromstring(archive.read("assessment-test.xml"))
+        assert [n for n in archive.namelist() if n.startswith("items/")] == ["items/mini-1-002.xml"]
+    ns = {"q": "http://www.imsglobal.org/xsd/imsqti_v2p1"}
+    assert test.get("title") == "Mini mock"
+    assert test.find(".//q:assessmentSection/q:selection", ns).get("select") == "1"
+    result = run("export", "moodle", "--bank", FIXTURES / "mini", "--blueprint", blueprint, "-o", out)
+    assert result.exit_code == 2 and "--blueprint works with the qti format" in result.stderr
