@@ -11,29 +11,20 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_validate import BARE_LOAD  # noqa: E402
+from bench_validate import BARE_LOAD, best_of  # noqa: E402
 from synthetic import make_bank  # noqa: E402
 
 
 def measure(runs: int, command: list[str]) -> tuple[float, float]:
     """Best wall time in seconds and peak resident memory in MB of ``command``."""
-    times, peak = [], 0.0
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        if result.returncode != 0:
-            sys.exit(f"command failed: {' '.join(command)}\n{result.stdout}{result.stderr}")
-        # ru_maxrss of children is the largest any child reached (KiB on Linux).
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return min(times), peak
+    best = best_of(runs, command)
+    # ru_maxrss of children is the largest any child reached so far (KiB on Linux).
+    return best, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from qbank.errors import UnsupportedQuestion
-from qbank.formats import ExportOptions
+from qbank.formats import ExportOptions, by_home_section
 from qbank.formats.xmltext import check_question
 from qbank.markup import to_html, to_plain
 from qbank.model import Question, Syllabus
@@ -145,20 +145,10 @@ def _category_groups(questions, syllabus: Syllabus, options: ExportOptions):
     if options.category:
         yield category_path([top, options.category]), questions
         return
-    by_section: dict[str | None, list[Question]] = {}
-    for question in questions:
-        by_section.setdefault(question.section, []).append(question)
-    known = set()
-    for section, ancestors in syllabus.walk():
-        known.add(section.id)
-        if section.id in by_section:
-            names = [top] + [f"{s.id} {s.title}" for s in ancestors + (section,)]
-            yield category_path(names), by_section[section.id]
     # Questions whose home section is not in the syllabus (a bank that was
     # not validated) still go somewhere visible: the top category.
-    strays = [q for section, group in by_section.items() if section not in known for q in group]
-    if strays:
-        yield category_path([top]), strays
+    for trail, group in by_home_section(questions, syllabus):
+        yield category_path([top] + [f"{s.id} {s.title}" for s in trail]), group
 
 
 def question_element(question: Question) -> ET.Element:

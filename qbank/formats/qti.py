@@ -39,7 +39,7 @@ import zipfile
 
 from qbank import __version__
 from qbank.errors import FormatError, UnsupportedQuestion
-from qbank.formats import ExportOptions
+from qbank.formats import ExportOptions, by_home_section
 from qbank.formats.xmltext import check_question
 from qbank.markup import Code, Emphasis, LineBreak, ListBlock, Paragraph, Strong, Text, has_markup, parse, to_plain
 from qbank.model import Question, Syllabus
@@ -327,17 +327,8 @@ def _test_sections(questions: list[Question], syllabus: Syllabus, options: Expor
     if options.category:
         yield options.category, None, questions
         return
-    by_section: dict[str | None, list[Question]] = {}
-    for question in questions:
-        by_section.setdefault(question.section, []).append(question)
-    known = set()
-    for section, _ in syllabus.walk():
-        known.add(section.id)
-        if section.id in by_section:
-            yield f"{section.id} {section.title}", None, by_section[section.id]
-    strays = [q for section, group in by_section.items() if section not in known for q in group]
-    if strays:
-        yield "Other questions", None, strays
+    for trail, group in by_home_section(questions, syllabus):
+        yield (f"{trail[-1].id} {trail[-1].title}" if trail else "Other questions"), None, group
 
 
 # -- the manifest --------------------------------------------------------------------------
