@@ -241,3 +241,11 @@ def test_any_text_survives_the_package(stem, texts, rationale):
     assert choices == [visible_text(t) for t in texts]
     feedback = {"".join(t for block in f for t in block.itertext()).strip() for f in root.iterfind("q:modalFeedback", NS)}
     assert feedback == {visible_text(rationale)} or not visible_text(rationale)
+
+
+def test_manifest_streaming_is_not_confused_by_any_title():
+    files = package([make_question()], ExportOptions(title=f"odd {qti._SLOT} title"))
+    manifest = ET.fromstring(files["imsmanifest.xml"])
+    assert manifest.find("cp:metadata//lom:title/lom:string", NS).text == f"odd {qti._SLOT} title"
+    assert [r.get("identifier") for r in manifest.iterfind("cp:resources/cp:resource", NS)] == \
+        ["test-resource", "item-q-001"]

@@ -125,14 +125,22 @@ def unsupported_reason(question: Question) -> str | None:
 
 def write_questions(questions, syllabus: Syllabus, options: ExportOptions = ExportOptions()) -> bytes:
     """A Moodle XML document (UTF-8 bytes) with a category record before each group."""
-    quiz = ET.Element("quiz")
+    # Each record is built as its own tree and serialised by ElementTree as
+    # soon as it is complete, inside a constant <quiz> wrapper: a 10,000-
+    # question bank never sits in memory as one tree (~500,000 elements).
+    parts = [XML_DECLARATION, b"<quiz>\n"]
     for path, group in _category_groups(list(questions), syllabus, options):
-        record = ET.SubElement(quiz, "question", type="category")
+        record = ET.Element("question", type="category")
         ET.SubElement(ET.SubElement(record, "category"), "text").text = path
-        for question in group:
-            quiz.append(question_element(question))
-    ET.indent(quiz)
-    return XML_DECLARATION + ET.tostring(quiz, encoding="unicode").encode() + b"\n"
+        parts.append(_record(record))
+        parts.extend(_record(question_element(question)) for question in group)
+    parts.append(b"</quiz>\n")
+    return b"".join(parts)
+
+
+def _record(element: ET.Element) -> bytes:
+    ET.indent(element, level=1)
+    return b"  " + ET.tostring(element, encoding="unicode").encode() + b"\n"
 
 
 def category_path(names) -> str:

@@ -31,6 +31,7 @@ permissions and compression.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import time
@@ -103,11 +104,15 @@ def write_questions(questions, syllabus: Syllabus, options: ExportOptions = Expo
         if ident in items:
             raise FormatError(f"{question.id}: two questions share the QTI identifier {ident!r}; give one another id")
         items[ident] = question
-    files = [(f"items/{ident}.xml", _document(item_element(question, ident))) for ident, question in items.items()]
     title = options.title or syllabus.title
-    test = test_element(questions, syllabus, options, title)
-    manifest = manifest_element(items, syllabus, title)
-    entries = [("imsmanifest.xml", _document(manifest)), (TEST_FILE, _document(test))] + files
+    # Items are built, serialised and compressed one at a time, so the whole
+    # package never sits in memory as trees.
+    files = ((f"items/{ident}.xml", _document(item_element(question, ident))) for ident, question in items.items())
+    entries = itertools.chain(
+        [("imsmanifest.xml", manifest_document(items, syllabus, title)),
+         (TEST_FILE, _document(test_element(questions, syllabus, options, title)))],
+        files,
+    )
     return _zip(entries)
 
 
@@ -334,7 +339,8 @@ def _test_sections(questions: list[Question], syllabus: Syllabus, options: Expor
 # -- the manifest --------------------------------------------------------------------------
 
 
-def manifest_element(items: dict[str, Question], syllabus: Syllabus, title: str) -> ET.Element:
+def manifest_document(items: dict[str, Question], syllabus: Syllabus, title: str) -> bytes:
+    """imsmanifest.xml: the package metadata, the test resource and one resource per item."""
     sub = ET.SubElement
     manifest = ET.Element("manifest", {
         "xmlns": CP_NS, "xmlns:lom": LOM_NS, "xmlns:imsqti": QTI_META_NS, "xmlns:xsi": XSI_NS,
@@ -350,16 +356,22 @@ def manifest_element(items: dict[str, Question], syllabus: Syllabus, title: str)
     _lang_string(sub(general, "lom:title"), title)
     sub(manifest, "organizations")
     resources = sub(manifest, "resources")
-    test = sub(resources, "resource", identifier="test-resource", type="imsqti_test_xmlv2p1", href=TEST_FILE)
+    return _document(manifest, resources, _resources(items, syllabus))
+
+
+def _resources(items: dict[str, Question], syllabus: Syllabus):
+    sub = ET.SubElement
+    test = ET.Element("resource", identifier="test-resource", type="imsqti_test_xmlv2p1", href=TEST_FILE)
     sub(test, "file", href=TEST_FILE)
     for ident in items:
         sub(test, "dependency", identifierref=f"item-{ident}")
+    yield test
     for ident, question in items.items():
         href = f"items/{ident}.xml"
-        resource = sub(resources, "resource", identifier=f"item-{ident}", type="imsqti_item_xmlv2p1", href=href)
+        resource = ET.Element("resource", identifier=f"item-{ident}", type="imsqti_item_xmlv2p1", href=href)
         _item_metadata(sub(resource, "metadata"), question, syllabus)
         sub(resource, "file", href=href)
-    return manifest
+        yield resource
 
 
 def _item_metadata(metadata: ET.Element, question: Question, syllabus: Syllabus) -> None:
@@ -438,9 +450,29 @@ def _indent(element: ET.Element, level: int = 0) -> None:
     child.tail = pad[:-2]
 
 
-def _document(root: ET.Element) -> bytes:
+# Stands for the children of a container serialised one at a time.
+_SLOT = "\ue000qbank-children\ue000"
+
+
+def _document(root: ET.Element, container: ET.Element | None = None, children=()) -> bytes:
+    """The document as UTF-8 bytes, indented; ``children`` (an iterable of
+    elements) go into ``container``, a direct child of ``root``, each serialised
+    as soon as it is built, so a large manifest never sits in memory as one
+    tree nor as one list of ElementTree's string pieces."""
+    if container is None:
+        _indent(root)
+        return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode() + b"\n"
+    container.text = _SLOT
     _indent(root)
-    return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode() + b"\n"
+    # The slot is the last text in the document (the container is the
+    # root's last child), so a title containing it cannot confuse the split.
+    head, tail = ET.tostring(root, encoding="unicode").rsplit(_SLOT, 1)
+    parts = [XML_DECLARATION, head.encode()]
+    for child in children:
+        _indent(child, level=2)
+        parts.append(b"\n    " + ET.tostring(child, encoding="unicode").encode())
+    parts.append(("\n  " + tail).encode() + b"\n")
+    return b"".join(parts)
 
 
 def _number(value: float) -> str:
@@ -456,7 +488,7 @@ def zip_timestamp() -> tuple[int, int, int, int, int, int]:
     return (1980, 1, 1, 0, 0, 0)
 
 
-def _zip(entries: list[tuple[str, bytes]]) -> bytes:
+def _zip(entries) -> bytes:
     buffer = io.BytesIO()
     stamp = zip_timestamp()
     with zipfile.ZipFile(buffer, "w") as archive:
