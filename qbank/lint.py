@@ -71,7 +71,7 @@ CONTRAST_WORDS = frozenset(
     "but rather instead however although whereas while only unlike confuse confuses mistake mistakes misses "
     "ignores belongs describes defines refers actually".split()
 )
-CONTRAST_PAIRS = frozenset({("is", "a"), ("is", "an"), ("is", "the"), ("that", "is"), ("this", "is")})
+CONTRAST_PAIRS = frozenset({("that", "is"), ("that", "describes"), ("rather", "than")})
 AFFIRMATIVE_WORDS = frozenset({"correct", "right", "yes", "true"})
 _WORD = re.compile(r"\w+")
 
