@@ -71,6 +71,7 @@ def blueprint_from_dict(document, default_name: str = "exam", source: str = "blu
         shuffle_questions=document.get("shuffle_questions", True),
         shuffle_options=document.get("shuffle_options", True),
         variant_labels=tuple(document.get("variant_labels", ())),
+        answer_sheet=document.get("answer_sheet", False),
     )
 
 

@@ -79,14 +79,19 @@ def file_names(paper: Paper, formats: Sequence[str]) -> list[tuple[str, str, str
 
 def render_variant(paper: Paper, formats: Sequence[str], options: PaperOptions) -> dict[str, bytes]:
     out = {}
-    for name, fmt, kind in file_names(paper, formats):
-        writer = get_format(fmt)
-        out[name] = writer.write_paper(paper, options) if kind == "paper" else writer.write_key(paper, options)
+    for fmt in formats:
+        out.update(_render_format((paper, fmt, options)))
     return out
 
 
-def _render_job(job) -> dict[str, bytes]:
-    return render_variant(*job)
+def _render_format(job) -> dict[str, bytes]:
+    """One variant's paper and key in one format: the unit of parallel work."""
+    paper, fmt, options = job
+    writer = get_format(fmt)
+    out = {}
+    for name, _, kind in file_names(paper, (fmt,)):
+        out[name] = writer.write_paper(paper, options) if kind == "paper" else writer.write_key(paper, options)
+    return out
 
 
 def render_all(
@@ -96,26 +101,37 @@ def render_all(
     jobs: int | None = None,
     on_variant: Callable[[Paper], None] | None = None,
 ) -> dict[str, bytes]:
-    """Every file of every variant, in variant order; ``on_variant`` after each one."""
+    """Every file of every variant, in variant order; ``on_variant`` after each one.
+
+    The work is split per variant and format, so even a single variant
+    uses two cores (its PDFs in one process, its DOCX files in another).
+    """
     for fmt in formats:
         if not hasattr(get_format(fmt), "write_paper"):
             raise BuildError(f"format {fmt!r} cannot print papers; use one of: {', '.join(PAPER_FORMATS)}")
-    jobs = min(jobs or os.cpu_count() or 1, len(papers))
+    tasks = [(paper, fmt, options) for paper in papers for fmt in formats]
+    jobs = min(jobs or os.cpu_count() or 1, len(tasks))
     files: dict[str, bytes] = {}
     if jobs <= 1:
-        results: Iterable = (render_variant(paper, formats, options) for paper in papers)
-        for paper, rendered in zip(papers, results):
+        results: Iterable = map(_render_format, tasks)
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_fork_context())
+        results = pool.map(_render_format, tasks)
+    try:
+        for index, ((paper, _, _), rendered) in enumerate(zip(tasks, results)):
             files.update(rendered)
-            if on_variant:
+            if on_variant and (index + 1) % len(formats) == 0:
                 on_variant(paper)
-        return files
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_fork_context()) as pool:
-        rendered_all = pool.map(_render_job, ((paper, tuple(formats), options) for paper in papers))
-        for paper, rendered in zip(papers, rendered_all):
-            files.update(rendered)
-            if on_variant:
-                on_variant(paper)
-    return files
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return _in_name_order(files, papers, formats)
+
+
+def _in_name_order(files: dict[str, bytes], papers, formats) -> dict[str, bytes]:
+    """Files in the order a serial build lists them (paper, key; format by format)."""
+    return {name: files[name] for paper in papers for name, _, _ in file_names(paper, formats)}
 
 
 def _fork_context():

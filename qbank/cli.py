@@ -243,7 +243,7 @@ def stats(bank_path, output_format):
               help="Folder for the papers, keys and manifest.json.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["pdf", "docx"]),
               help="Output format (repeatable). Default: pdf and docx.")
-@click.option("--answer-sheet", is_flag=True, help="Add an answer sheet with a bubble grid to each paper.")
+@click.option("--answer-sheet", is_flag=True, help="Add an answer sheet with a bubble grid to each paper (also when the blueprint says answer_sheet: true).")
 @click.option("--font", type=click.Path(exists=True, dir_okay=False), help="TrueType font for the PDFs, for scripts DejaVu Sans lacks.")
 @click.option("--docx-template", type=click.Path(exists=True, dir_okay=False), help="A .docx whose styles the Word papers use.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes. Default: one per CPU.")
@@ -288,6 +288,7 @@ def build(blueprint_path, seed, variants, distinct, exclude_ids, used_manifests,
             exclude |= used_ids(read_manifest(used))
         bank = load_bank(builder.find_bank_for(bank_path, blueprint.bank))
         plan = builder.plan_build(bank, blueprint, document, seed, variants, distinct, exclude)
+    answer_sheet = answer_sheet or plan.papers[0].blueprint.answer_sheet
     options = PaperOptions(answer_sheet=answer_sheet, font=font, docx_template=docx_template, syllabus=bank.syllabus,
                            timestamp=builder.source_date_epoch())
     formats = formats or builder.PAPER_FORMATS
