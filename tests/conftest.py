@@ -101,3 +101,20 @@ def blueprint_file(tmp_path) -> Path:
     path = tmp_path / "test-exam.json"
     path.write_text(json.dumps(blueprint_document()), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def bank(paper_bank):
+    """The paper test bank, loaded."""
+    from qbank.bank import load_bank
+
+    return load_bank(paper_bank)
+
+
+def drawn_variant(bank, label: str, seed: int = 2026):
+    """One variant of the test blueprint drawn from ``bank``."""
+    from qbank.blueprint import blueprint_from_dict
+    from qbank.select import select_papers
+
+    papers = select_papers(bank.questions, bank.syllabus, blueprint_from_dict(blueprint_document()), seed, 3)
+    return next(paper for paper in papers if paper.variant == label)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import docx
 import pypdf
-import pytest
 from click.testing import CliRunner
 from conftest import blueprint_document
 

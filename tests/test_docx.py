@@ -5,14 +5,11 @@ import zipfile
 
 import docx
 import pytest
-from conftest import blueprint_document
+from conftest import drawn_variant
 
-from qbank.bank import load_bank
-from qbank.blueprint import blueprint_from_dict
 from qbank.formats import PaperOptions, get_format
 from qbank.formats.paper_text import key_text
 from qbank.markup import to_plain
-from qbank.select import select_papers
 
 writer = get_format("docx")
 
@@ -22,13 +19,8 @@ def read(data: bytes):
 
 
 @pytest.fixture
-def bank(paper_bank):
-    return load_bank(paper_bank)
-
-
-@pytest.fixture
 def paper(bank):
-    return select_papers(bank.questions, bank.syllabus, blueprint_from_dict(blueprint_document()), 2026, 3)[2]
+    return drawn_variant(bank, "C")
 
 
 def question_blocks(document):

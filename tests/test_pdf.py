@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from conftest import blueprint_document
+from conftest import drawn_variant
 
 from qbank.bank import load_bank
 from qbank.blueprint import blueprint_from_dict
@@ -28,13 +28,8 @@ def pages_text(data: bytes) -> list[str]:
 
 
 @pytest.fixture
-def bank(paper_bank):
-    return load_bank(paper_bank)
-
-
-@pytest.fixture
 def paper(bank):
-    return select_papers(bank.questions, bank.syllabus, blueprint_from_dict(blueprint_document()), 2026, 2)[1]
+    return drawn_variant(bank, "B")
 
 
 def test_cover_then_questions_with_every_stem_and_option(paper, bank):

@@ -3,15 +3,9 @@ from collections import Counter
 import pytest
 from conftest import blueprint_document
 
-from qbank.bank import load_bank
 from qbank.blueprint import blueprint_from_dict
 from qbank.errors import BuildError
 from qbank.select import option_order, select_papers, spreadsheet_label, variant_labels
-
-
-@pytest.fixture
-def bank(paper_bank):
-    return load_bank(paper_bank)
 
 
 def papers_for(bank, seed=2026, variants=3, distinct=False, exclude=(), **blueprint_changes):
