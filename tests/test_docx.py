@@ -80,7 +80,7 @@ def test_key_has_a_table_of_keys_then_rationales(paper, bank):
     assert document.paragraphs[0].text == "Answer key" and document.paragraphs[0].style.name == "Title"
     table = document.tables[0]
     cells = [[cell.text for cell in row.cells] for row in table.rows]
-    assert cells[0][:2] == ["Question", "Key"]
+    assert cells[0][:2] == ["No.", "Key"]
     keys = {}
     for row in cells[1:]:
         for n in range(0, len(row), 2):
@@ -99,7 +99,7 @@ def test_answer_sheet_is_a_table_of_bubbles(paper):
     assert any(p.text == "Answer sheet" for p in document.paragraphs)
     sheet = document.tables[-1]
     texts = [cell.text for row in sheet.rows for cell in row.cells]
-    assert texts.count("○ A") == len(paper.items)
+    assert texts.count("○\u00a0A") == len(paper.items)
 
 
 def test_page_x_of_y_footer_and_running_header(paper):

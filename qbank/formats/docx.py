@@ -196,7 +196,7 @@ def _key_grid(document, paper: Paper) -> None:
     table.style = "Table Grid"
     grid = [row.cells for row in table.rows]
     for column in range(pairs):
-        grid[0][2 * column].paragraphs[0].add_run("Question").bold = True
+        grid[0][2 * column].paragraphs[0].add_run("No.").bold = True
         grid[0][2 * column + 1].paragraphs[0].add_run("Key").bold = True
         for row in range(rows):
             index = column * rows + row
@@ -211,17 +211,29 @@ def _answer_sheet(writer, paper: Paper) -> None:
     writer.paragraph(None, _plain(f"{paper.blueprint.title} · Variant {paper.variant}"))
     _candidate_boxes(writer)
     writer.paragraph(None, _plain(ANSWER_SHEET_NOTE))
-    groups = 2
+    from docx.shared import Cm, Pt
+
     widest = max(len(item.options) for item in paper.items)
+    groups = 2
     rows = math.ceil(len(paper.items) / groups)
     table = writer.document.add_table(rows=rows, cols=groups * (widest + 1))
+    table.autofit = False
+    widths = ([Cm(1.2)] + [Cm(1.4)] * widest) * groups
+    for column, width in zip(table.columns, widths):
+        column.width = width
     grid = [row.cells for row in table.rows]
+    for cells in grid:
+        for cell, width in zip(cells, widths):
+            cell.width = width
     for index, item in enumerate(paper.items):
         group, row = divmod(index, rows)
         cells = grid[row][group * (widest + 1): (group + 1) * (widest + 1)]
         cells[0].paragraphs[0].add_run(str(index + 1)).bold = True
         for position in range(len(item.options)):
-            cells[position + 1].text = f"○ {letter(position)}"
+            cells[position + 1].text = f"○\u00a0{letter(position)}"  # no break between bubble and letter
+    for cells in grid:
+        for cell in cells:
+            cell.paragraphs[0].paragraph_format.space_after = Pt(2)
 
 
 class _Writer:
