@@ -276,6 +276,11 @@ def build(blueprint_path, seed, variants, distinct, exclude_ids, used_manifests,
     if bool(blueprint_path) == bool(manifest_path):
         raise click.UsageError("give a BLUEPRINT, or --from-manifest MANIFEST (not both)")
     if manifest_path:
+        context = click.get_current_context()
+        for name, flag in (("seed", "--seed"), ("variants", "--variants"), ("distinct", "--distinct"),
+                           ("exclude_ids", "--exclude"), ("used_manifests", "--exclude-used")):
+            if context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE:
+                raise click.UsageError(f"{flag} does not go with --from-manifest: the manifest fixes every question")
         manifest = read_manifest(manifest_path)
         bank = load_bank(builder.find_bank_for(bank_path, (manifest.get("bank") or {}).get("id")))
         plan = builder.plan_from_manifest(bank, manifest, str(manifest_path))

@@ -167,3 +167,10 @@ def test_the_itil_mock_builds_from_the_shipped_bank(tmp_path):
     assert len(manifest["variants"][0]["items"]) == 40
     paper = pypdf.PdfReader(io.BytesIO((tmp_path / "itil4-foundation-mock-A.pdf").read_bytes()))
     assert "Time allowed 60 minutes" in " ".join(paper.pages[0].extract_text().split())
+
+
+def test_from_manifest_refuses_selection_options(tmp_path):
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text("{}")
+    result = run("build", "--from-manifest", manifest, "--seed", "3", "--out", tmp_path)
+    assert result.exit_code == 2 and "--seed does not go with --from-manifest" in result.stderr

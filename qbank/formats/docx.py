@@ -196,13 +196,23 @@ def _key_grid(document, paper: Paper) -> None:
     table.style = "Table Grid"
     grid = [row.cells for row in table.rows]
     for column in range(pairs):
-        grid[0][2 * column].paragraphs[0].add_run("No.").bold = True
-        grid[0][2 * column + 1].paragraphs[0].add_run("Key").bold = True
+        _cell_text(grid[0][2 * column], "No.", bold=True)
+        _cell_text(grid[0][2 * column + 1], "Key", bold=True)
         for row in range(rows):
             index = column * rows + row
             if index < len(paper.items):
-                grid[row + 1][2 * column].text = str(index + 1)
-                grid[row + 1][2 * column + 1].paragraphs[0].add_run(key_text(paper.items[index])).bold = True
+                _cell_text(grid[row + 1][2 * column], str(index + 1))
+                _cell_text(grid[row + 1][2 * column + 1], key_text(paper.items[index]), bold=True)
+
+
+def _cell_text(cell, text: str, bold: bool = False) -> None:
+    """Text in a table cell's first paragraph, written as XML (python-docx's run API is slow)."""
+    from lxml import etree
+
+    run = etree.SubElement(cell._tc.p_lst[0], _w("r"))
+    if bold:
+        etree.SubElement(etree.SubElement(run, _w("rPr")), _w("b"))
+    etree.SubElement(run, _w("t")).text = text
 
 
 def _answer_sheet(writer, paper: Paper) -> None:
@@ -354,7 +364,7 @@ def _ensure_styles(document, own_template: bool) -> None:
     from docx.shared import Cm, Pt
 
     styles = document.styles
-    names = {style.name for style in styles}
+    names = set(styles.element.xpath("w:style/w:name/@w:val"))  # one query, not one per style
 
     def add(name, base, left, hanging=None, italic=None, size=None, space_before=None):
         if name in names:
