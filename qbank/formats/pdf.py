@@ -95,7 +95,7 @@ def _cover(paper: Paper, styles) -> list:
     story += [facts, Spacer(1, 24), _candidate_boxes(styles), Spacer(1, 24)]
     if blueprint.instructions:
         story.append(_paragraph("Instructions", styles["section"]))
-        story += _blocks(blueprint.instructions, styles["body"], styles["list"], styles["mono"])
+        story += _blocks(blueprint.instructions, styles["instructions"], styles["list"], styles["mono"])
     story.append(PageBreak())
     return story
 
@@ -327,6 +327,7 @@ def _styles(font: str | None) -> dict:
         "family": family,
         "mono": mono,
         "body": base,
+        "instructions": ParagraphStyle("instructions", base, spaceBefore=6),
         "title": ParagraphStyle("title", base, fontName=f"{family}-Bold", fontSize=22, leading=28, alignment=TA_CENTER,
                                 spaceAfter=6),
         "subtitle": ParagraphStyle("subtitle", base, fontSize=15, leading=20, alignment=TA_CENTER, spaceAfter=6),
