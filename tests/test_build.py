@@ -142,9 +142,9 @@ def test_exclude_used_draws_fresh_questions(paper_bank, tmp_path):
 
 
 def test_many_variants_show_a_progress_bar(blueprint_file, paper_bank, tmp_path):
-    result = build(blueprint_file, paper_bank, tmp_path / "out", "--variants", "28", "--format", "docx")
+    result = build(blueprint_file, paper_bank, tmp_path / "out", "--variants", "5", "--format", "docx")
     assert "Building variants" in result.stderr
-    assert (tmp_path / "out" / "test-exam-AB-key.docx").is_file()
+    assert (tmp_path / "out" / "test-exam-E-key.docx").is_file()
     assert "wrote" not in result.stdout
 
 
