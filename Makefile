@@ -24,12 +24,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-demo
 	$(BIN)/qbank validate $(BANK)
 	$(BIN)/qbank stats --bank $(BANK)
+	$(BIN)/qbank build templates/itil4-foundation-mock.json --bank $(BANK) --seed 2026 --variants 3 --out $(OUT)/
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-demo
 	$(BIN)/python bench/bench_validate.py
+	$(BIN)/python bench/bench_build.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

@@ -239,5 +239,9 @@ _WORDS = re.compile(r"\w+")
 
 
 def normalize(text: str) -> str:
-    """Lowercase words only: for duplicate detection across a bank."""
-    return " ".join(_WORDS.findall(to_plain(text).lower()))
+    """Lowercase words only: for duplicate detection across a bank.
+
+    Markup characters are not word characters, so the raw text needs no
+    parsing first.
+    """
+    return " ".join(_WORDS.findall(text.lower()))

@@ -68,7 +68,7 @@ def question_problems(documents: list[tuple[Path, Question]], syllabus: Syllabus
 def option_problems(question: Question) -> list[tuple[str, str]]:
     """Answer-key rules for one question, as (JSON path, message)."""
     problems = []
-    correct = len(question.correct_indexes)
+    correct = sum(1 for option in question.options if option.correct)
     if question.type in ("single", "truefalse") and correct != 1:
         problems.append(("$.options", f"a {question.type} question needs exactly one correct option, found {correct}"))
     if question.type == "multiple" and correct < 1:
@@ -77,11 +77,11 @@ def option_problems(question: Question) -> list[tuple[str, str]]:
         texts = sorted(o.text.strip().lower() for o in question.options)
         if set(texts) != TRUE_FALSE_TEXTS or len(texts) != 2:
             problems.append(("$.options", "a truefalse question has exactly two options, with texts \"True\" and \"False\""))
-    seen: dict[str, int] = {}
-    for n, option in enumerate(question.options):
-        key = normalize(option.text)
-        if key in seen:
-            problems.append((f"$.options[{n}].text", f"same text as option {seen[key] + 1}; option texts must differ"))
-        else:
-            seen[key] = n
+    # Case and spacing don't make two options different.
+    keys = [" ".join(option.text.casefold().split()) for option in question.options]
+    if len(set(keys)) != len(keys):
+        for n, key in enumerate(keys):
+            first = keys.index(key)
+            if first != n:
+                problems.append((f"$.options[{n}].text", f"same text as option {first + 1}; option texts must differ"))
     return problems
