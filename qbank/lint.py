@@ -64,14 +64,7 @@ NEGATIVE_WORDS = re.compile(r"\b(not|except|least)\b", re.IGNORECASE)
 ABSOLUTE_WORDS = frozenset("always never only completely entirely totally every impossible guarantee guarantees guaranteed".split())
 ALL_OF_THE_ABOVE = re.compile(r"\ball (of )?the above\b", re.IGNORECASE)
 NONE_OF_THE_ABOVE = re.compile(r"\bnone of the above\b", re.IGNORECASE)
-# Words (and word pairs) that show a distractor's rationale says why the
-# option is wrong; compared as sets of words, which is fast on large banks.
-CONTRAST_WORDS = frozenset(
-    "not no nor neither never none without cannot isn wasn aren doesn don didn t wrong incorrect false untrue "
-    "but rather instead however although whereas while only unlike confuse confuses mistake mistakes misses "
-    "ignores belongs describes defines refers actually".split()
-)
-CONTRAST_PAIRS = frozenset({("that", "is"), ("that", "describes"), ("rather", "than")})
+NEGATIONS = frozenset({"not", "no", "never", "isn", "t", "but", "except"})  # "Right idea, but …"
 AFFIRMATIVE_WORDS = frozenset({"correct", "right", "yes", "true"})
 _WORD = re.compile(r"\w+")
 
@@ -273,7 +266,7 @@ def longest_key(item: Item, config: dict):
 
 @rule("clang-association", "warning")
 def clang_association(item: Item, config: dict):
-    """Words of the stem come back in the key and in no distractor (clang association).
+    """Two or more words of the stem come back in the key and in no distractor (clang association).
 
     Candidates match the echoed word instead of knowing the answer.
 
@@ -288,8 +281,9 @@ def clang_association(item: Item, config: dict):
         return
     in_distractors = set().union(*(item.option_words[n] for n in item.distractors))
     echoed = sorted((item.stem_content_words & in_keys) - in_distractors)
-    distractors_echo = item.stem_content_words & in_distractors
-    if len(echoed) >= 2 or (echoed and not distractors_echo):
+    # One shared word is often the subject's own vocabulary ("service" in
+    # an ITIL bank); two or more is the cue.
+    if len(echoed) >= 2:
         path = opt(item.keys[0]) + ".text" if len(item.keys) == 1 else "$.options"
         yield path, f"the key repeats the stem's {', '.join(repr(w) for w in echoed)} and no distractor does; reword the key or the distractors"
 
@@ -312,7 +306,7 @@ def duplicate_options(item: Item, config: dict):
 
 @rule("overlapping-options", "warning")
 def overlapping_options(item: Item, config: dict):
-    """Two options overlap: one contains the other, or they share most words.
+    """Two options overlap: one contains the other, or nearly all of it.
 
     If one option includes another, both can be right, or the odd one out
     gives the answer away.
@@ -323,17 +317,23 @@ def overlapping_options(item: Item, config: dict):
     if item.question.type == "truefalse":
         return
     texts = [f" {' '.join(tokens)} " for tokens in item.option_tokens]
-    sets = [set(tokens) for tokens in item.option_tokens]
+    # Ordered word pairs: options that list the same terms in another order,
+    # or swap two terms ("A is utility and B warranty" / the reverse), are
+    # alternatives, not overlaps; so only a longer option that takes in
+    # (nearly) all of a shorter one counts.
+    pairs = [set(zip(tokens, tokens[1:])) for tokens in item.option_tokens]
     threshold = config["overlap_threshold"]
     for n in range(len(texts)):
         for m in range(n):
-            a, b = sets[n], sets[m]
-            if not a or not b or texts[n] == texts[m] or a.isdisjoint(b):
+            if texts[n] == texts[m] or not texts[n].strip() or not texts[m].strip():
                 continue  # equal ones are duplicate-options
-            short, long_ = sorted((texts[n], texts[m]), key=len)
-            contained = short.count(" ") >= 3 and short in long_
-            if contained or len(a & b) / len(a | b) >= threshold:
-                yield f"{opt(n)}.text", f"overlaps option {LETTERS[m]}; options must be mutually exclusive and clearly different"
+            (short, short_pairs), (long_, long_pairs) = sorted(
+                ((texts[n], pairs[n]), (texts[m], pairs[m])), key=lambda entry: len(entry[0]))
+            contained = short in long_
+            absorbed = bool(short_pairs) and len(long_pairs) > len(short_pairs) \
+                and len(short_pairs & long_pairs) / len(short_pairs) >= threshold
+            if contained or absorbed:
+                yield f"{opt(n)}.text", f"overlaps option {LETTERS[m]}: one takes in the other; make the options mutually exclusive"
 
 
 @rule("absolute-words", "warning")
@@ -404,10 +404,12 @@ def rationale_repeated(item: Item, config: dict):
 def distractor_rationale(item: Item, config: dict):
     """A distractor's rationale does not say why the option is wrong.
 
-    It reads as praise, merely repeats the option, or has no word of
-    contrast (not, but, instead, only, describes …).
+    It reads as praise ("Correct: …") or merely repeats the option. (Whether
+    a rationale explains the mistake well is left to the reviewer: word
+    lists cannot tell, and guessing would flag good rationales.)
 
-    Flaw:  "text": "Output", "rationale": "Outputs are tangible or intangible deliverables."
+    Flaw:  "text": "Output", "rationale": "Correct: outputs are what a service delivers."
+           "text": "Output", "rationale": "The output."
     Fix:   "rationale": "An output is a deliverable of an activity, not the result the consumer wants."
     """
     if item.question.type == "truefalse":
@@ -416,9 +418,10 @@ def distractor_rationale(item: Item, config: dict):
         tokens = item.rationale_tokens[n]
         if tokens is None:
             continue
-        contrast = not CONTRAST_WORDS.isdisjoint(tokens) or not CONTRAST_PAIRS.isdisjoint(zip(tokens, tokens[1:]))
         affirms = tokens[0] in AFFIRMATIVE_WORDS or tokens[:2] == ["this", "is"] and tokens[2:3] in (["correct"], ["right"])
-        if affirms or not contrast or set(map(stem_word, tokens)) - STOPWORDS <= item.option_words[n]:
+        if affirms and NEGATIONS.isdisjoint(tokens[:6]):
+            yield f"{opt(n)}.rationale", "this rationale reads as if the option were right; say why it is wrong"
+        elif set(map(stem_word, tokens)) - STOPWORDS <= item.option_words[n]:
             yield f"{opt(n)}.rationale", "this rationale does not say why the option is wrong; name the mistake it reflects"
 
 

@@ -179,6 +179,7 @@ def test_lint_output_exit_codes_and_json(mini_bank):
     path = mini_bank / "1-basics" / "mini-1-001.json"
     doc = json.loads(path.read_text())
     doc["options"][3]["text"] = "None of the above"
+    doc["options"][2]["rationale"] = "Wrong."
     path.write_text(json.dumps(doc))
     result = run("lint", mini_bank)
     assert result.exit_code == 1

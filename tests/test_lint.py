@@ -87,12 +87,19 @@ def test_clang_association():
 def test_duplicate_and_overlapping_options():
     [dup] = found(question(options=replace_option(1, text="*nitrogen*.")), "duplicate-options")
     assert dup.json_path == "$.options[1].text" and "same as option A" in dup.message
-    overlap = replace_option(3, text="Nitrogen and oxygen together")
-    assert found(question(options=replace_option(1, text="Nitrogen and oxygen")), "overlapping-options") == []
-    assert found(question(options=overlap), "overlapping-options") == []
-    contained = replace_option(2, text="Nitrogen and oxygen")
-    contained = contained[:3] + (Option("Nitrogen and oxygen together", False, "x"),)
-    assert [p.json_path for p in found(question(options=contained), "overlapping-options")] == ["$.options[3].text"]
+    assert found(question(options=replace_option(1, text="Nitrogen and oxygen")), "overlapping-options")  # takes in A
+    assert found(question(options=replace_option(1, text="Nitrogenous dust")), "overlapping-options") == []
+    nearly = (("Value, cost and risk of a service", True, "x"),
+              ("Value, cost and the risk of a service and its outputs", False, "x"),
+              ("Warranty", False, "x"))
+    assert [p.json_path for p in found(question(options=nearly), "overlapping-options")] == ["$.options[1].text"]
+    swapped = (("A is utility and B is warranty", True, "x"), ("A is warranty and B is utility", False, "x"),
+               ("Both are utility", False, "x"))
+    assert found(question(options=swapped), "overlapping-options") == []
+    permuted = (("Goods; access to resources; service action", True, "x"),
+                ("Access to resources; goods; service action", False, "x"),
+                ("Service action; access to resources; goods", False, "x"))
+    assert found(question(options=permuted), "overlapping-options") == []
 
 
 def test_absolute_words_only_in_distractors():
@@ -119,13 +126,20 @@ def test_rationale_rules():
 
 
 @pytest.mark.parametrize("rationale", [
-    "Oxygen is a colourless gas that animals breathe.",  # true, but says nothing of why it is wrong here
-    "Correct: oxygen is what we breathe.",                 # reads as praise
-    "Oxygen.",                                             # restates the option
+    "Correct: oxygen is what we breathe.",  # reads as praise
+    "The oxygen.",                          # restates the option
 ])
 def test_distractor_rationale_must_say_why_it_is_wrong(rationale):
     [problem] = found(question(options=replace_option(1, rationale=rationale)), "distractor-rationale")
     assert problem.json_path == "$.options[1].rationale"
+
+
+@pytest.mark.parametrize("rationale", [
+    "Right gas for breathing, but only about 21% of dry air.",
+    "Funding is different from defining requirements; that makes it a sponsor.",
+])
+def test_distractor_rationale_accepts_explanations(rationale):
+    assert found(question(options=replace_option(1, rationale=rationale)), "distractor-rationale") == []
 
 
 def test_stem_form():
