@@ -32,6 +32,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-demo
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_build.py
+	$(BIN)/python bench/bench_lint.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

@@ -212,3 +212,13 @@ def test_lint_list_rules():
     for rule_id in ("negative-stem", "longest-key", "near-duplicate", "key-position-balance"):
         assert rule_id in result.stdout
     assert "Flaw:" in result.stdout and "Fix:" in result.stdout
+
+
+def test_pre_commit_hooks_run_real_commands():
+    text = (Path(__file__).parent.parent / ".pre-commit-hooks.yaml").read_text()
+    ids = [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("- id:")]
+    entries = [line.split(":", 1)[1].strip() for line in text.splitlines() if line.strip().startswith("entry:")]
+    assert ids == ["qbank-validate", "qbank-lint"]
+    for entry in entries:
+        assert entry.split()[0] == "qbank" and entry.split()[1] in cli.commands
+        assert run(*entry.split()[1:], FIXTURES / "mini" / "1-basics" / "mini-1-001.json").exit_code == 0
