@@ -314,11 +314,19 @@ def duplicate_options(item: Item, config: dict):
     Flaw:  A. Value co-creation  C. value co-creation.
     Fix:   replace one with a different plausible distractor.
     """
+    for n, first in repeats(item.option_tokens):
+        yield f"{opt(n)}.text", f"same as option {LETTERS[first]}; every option must be different"
+
+
+def repeats(token_lists):
+    """(index, index of the first equal one) for each list of words seen before; None entries are skipped."""
     seen: dict[str, int] = {}
-    for n, tokens in enumerate(item.option_tokens):
+    for n, tokens in enumerate(token_lists):
+        if tokens is None:
+            continue
         key = " ".join(tokens)
         if key in seen:
-            yield f"{opt(n)}.text", f"same as option {LETTERS[seen[key]]}; every option must be different"
+            yield n, seen[key]
         else:
             seen[key] = n
 
@@ -409,15 +417,8 @@ def rationale_repeated(item: Item, config: dict):
     Flaw:  every distractor: "This is not the definition used by ITIL 4."
     Fix:   say for each option what it is and why it is wrong.
     """
-    seen: dict[str, int] = {}
-    for n, tokens in enumerate(item.rationale_tokens):
-        if tokens is None:
-            continue
-        key = " ".join(tokens)
-        if key in seen:
-            yield f"{opt(n)}.rationale", f"same rationale as option {LETTERS[seen[key]]}; write one for this option"
-        else:
-            seen[key] = n
+    for n, first in repeats(item.rationale_tokens):
+        yield f"{opt(n)}.rationale", f"same rationale as option {LETTERS[first]}; write one for this option"
 
 
 @rule("distractor-rationale", "warning")
