@@ -24,6 +24,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-demo
 	$(BIN)/qbank validate $(BANK)
 	$(BIN)/qbank stats --bank $(BANK)
+	$(BIN)/qbank build templates/itil4-foundation-mock.json --bank $(BANK) --seed 2026 --variants 3 --out $(OUT)/
 	mkdir -p $(OUT)
 	$(BIN)/qbank export moodle --bank $(BANK) -o $(OUT)/itil4-foundation.moodle.xml
 	$(BIN)/qbank export qti --bank $(BANK) -o $(OUT)/itil4-foundation.qti21.zip
@@ -33,6 +34,8 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-demo
 	$(BIN)/python bench/bench_validate.py
+	$(BIN)/python bench/bench_build.py
+	$(BIN)/python bench/bench_lint.py
 	$(BIN)/python bench/bench_export.py
 
 clean:

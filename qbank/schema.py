@@ -13,6 +13,8 @@ import json
 from functools import lru_cache
 from importlib import resources
 
+from fastjsonschema import JsonSchemaException
+
 SCHEMA_NAMES = ("question", "syllabus", "blueprint")
 # The bank format this qbank reads; a bank with a higher schema_version was
 # written by a newer qbank.
@@ -45,8 +47,6 @@ def _full_validator(name: str):
 
 def schema_errors(name: str, document) -> list[tuple[str, str]]:
     """All schema errors of a document as (JSON path, message), [] if valid."""
-    from fastjsonschema import JsonSchemaException
-
     try:
         _fast_validator(name)(document)
         return []
