@@ -222,3 +222,74 @@ def stats(bank_path, output_format):
     balance = figures["key_positions"]
     click.echo("\nAnswer-key position (single-answer questions as authored): "
                + ", ".join(f"{k} {v}" for k, v in balance.items()))
+
+
+# -- import ----------------------------------------------------------------------------
+
+
+def _category_pairs(ctx, param, values):
+    pairs = {}
+    for value in values:
+        category, sep, section = value.rpartition("=")
+        if not sep or not category.strip() or not section.strip():
+            raise click.BadParameter(f"{value!r}: write CATEGORY=SECTION, e.g. 'Default for ITIL/Value=2.4'")
+        pairs[category.strip()] = section.strip()
+    return pairs
+
+
+@cli.command(name="import")
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(["moodle", "gift", "aiken"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", "into", type=click.Path(path_type=Path), required=True,
+              help="The bank to import into (a folder with syllabus.json).")
+@click.option("--section", help="Put every question in this syllabus section (needed when the file has no categories).")
+@click.option("--map-category", "category_map", multiple=True, callback=_category_pairs, metavar="CATEGORY=SECTION",
+              help="Put a category of the file (full path or last name) into an existing section. Repeatable.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written, write nothing.")
+@click.option("--partial", is_flag=True, help="Write the valid questions even if some are invalid (those are listed).")
+@click.option("--max-size", type=click.IntRange(min=1), default=100, show_default=True, metavar="MB",
+              help="Refuse files larger than this.")
+@friendly_errors
+def import_(format_name, file, into, section, category_map, dry_run, partial, max_size):
+    """Import questions from Moodle XML, GIFT or Aiken into a bank, as drafts.
+
+    Categories become syllabus sections (matched by id or title, created
+    when missing); the file's ids are kept when free. Question types qbank
+    does not model are listed and skipped. Nothing is written if any
+    question would be invalid, unless --partial.
+
+    \b
+    Examples:
+      qbank import moodle quiz.xml --into questions/itil4-foundation --dry-run
+      qbank import gift week1.gift.txt --into questions/itil4-foundation --section 2.4
+    """
+    from qbank.importing import import_file, write_plan
+
+    plan = import_file(format_name, file, into, section=section, category_map=category_map,
+                       max_bytes=max_size * 1024 * 1024)
+    for skipped in plan.skipped:
+        where = f"line {skipped.line}: " if skipped.line else ""
+        click.echo(f"skipped: {where}{skipped.name!r} ({skipped.kind}): qbank does not model this type", err=True)
+    for item in plan.planned:
+        for note in item.origin.notes:
+            click.echo(f"note: {item.question.id} ({item.origin.name!r}): {note}", err=True)
+    for item in plan.invalid:
+        where = f" line {item.origin.line}" if item.origin.line else ""
+        click.echo(f"invalid:{where} {item.origin.name!r}:", err=True)
+        for problem in item.problems:
+            click.echo(f"  {problem}", err=True)
+    writing = not plan.invalid or partial
+    for section_added in plan.new_sections if writing else ():
+        click.echo(f"{'would add' if dry_run else 'adds'} section {section_added.id} {section_added.title!r} to the syllabus")
+    for item in plan.valid if writing else ():
+        click.echo(f"{'would write' if dry_run else 'writes'} {item.path}")
+    summary = (f"{len(plan.valid)} question(s) valid, {len(plan.invalid)} invalid, "
+               f"{len(plan.skipped)} skipped (types qbank does not model)")
+    if dry_run:
+        click.echo(f"dry run: {summary}; nothing written")
+        if plan.invalid and not partial:
+            raise SystemExit(1)
+        return
+    written = write_plan(plan, partial=partial)
+    click.echo(f"{summary}; wrote {len(written.paths)} as drafts into {plan.bank.root}"
+               + (" and updated syllabus.json" if written.syllabus_changed else ""))
