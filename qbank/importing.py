@@ -70,6 +70,17 @@ class ImportResult:
     skipped: tuple[Skipped, ...] = ()
 
 
+_TAG_PATTERN = re.compile(r"^[a-z0-9]+([-_.][a-z0-9]+)*$")
+
+
+def tag_slug(text: str) -> str:
+    """An LMS tag as a qbank tag: kept when valid, else lowercased with dashes."""
+    text = text.strip()
+    if _TAG_PATTERN.match(text):
+        return text
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
 def decode_utf8(data: bytes, source: str) -> str:
     """The file's text; a clear error naming line and column when it is not UTF-8."""
     if data.startswith(b"\xef\xbb\xbf"):

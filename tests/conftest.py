@@ -14,3 +14,23 @@ def mini_bank(tmp_path) -> Path:
     target = tmp_path / "mini"
     shutil.copytree(FIXTURES / "mini", target)
     return target
+
+
+def _shared_dir() -> Path | None:
+    # CI puts shared/ beside the clone; a git worktree sits one level deeper.
+    for candidate in (REPO.parent / "shared", REPO.parent.parent / "shared"):
+        if (candidate / "conformance").is_dir():
+            return candidate
+    return None
+
+
+SHARED = _shared_dir()
+MOODLE_FIXTURES = SHARED / "conformance" / "moodle-fixtures" if SHARED else None
+
+
+@pytest.fixture
+def moodle_fixtures() -> Path:
+    """Moodle's own import/export fixtures (shared/conformance), or skip."""
+    if MOODLE_FIXTURES is None or not MOODLE_FIXTURES.is_dir():
+        pytest.skip("shared/conformance/moodle-fixtures not found beside the repository")
+    return MOODLE_FIXTURES

@@ -179,7 +179,7 @@ def _literal(text: str) -> str:
 
 
 def _read_question(body: str, meta, category, line: int):
-    from qbank.importing import ImportedQuestion, Skipped
+    from qbank.importing import ImportedQuestion, Skipped, tag_slug
 
     text = _protect(body)
     name = ""
@@ -238,7 +238,7 @@ def _read_question(body: str, meta, category, line: int):
     own_id = next((value.strip() for key, value in meta if key == "id"), "")
     tags = []
     for key, value in meta:
-        slug = "-".join(re.findall(r"[a-z0-9]+", value.lower())) if key == "tag" else ""
+        slug = tag_slug(value) if key == "tag" else ""
         if slug and slug not in tags:
             tags.append(slug)
     from qbank.model import Question

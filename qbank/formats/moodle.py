@@ -110,7 +110,7 @@ def _convert(element, default_format: str, notes: list[str], where: str) -> str:
 
 
 def _read_choice(element, kind: str, name: str, category: tuple[str, ...]):
-    from qbank.importing import ImportedQuestion
+    from qbank.importing import ImportedQuestion, tag_slug
     from qbank.model import Option, Question
     from qbank.moodle_grades import accepted_fraction
 
@@ -164,7 +164,7 @@ def _read_choice(element, kind: str, name: str, category: tuple[str, ...]):
     tags = []
     for tag in element.findall("tags/tag"):
         raw = _child_text_of(tag)
-        slug = _tag_slug(raw)
+        slug = tag_slug(raw)
         if slug and slug not in tags:
             tags.append(slug)
             if slug != raw:
@@ -205,12 +205,6 @@ def _truefalse_options(answers, problems):
 def _child_text_of(tag_element) -> str:
     text = tag_element.find("text")
     return ((text.text if text is not None else tag_element.text) or "").strip()
-
-
-def _tag_slug(text: str) -> str:
-    import re
-
-    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def _flag(element, tag: str, default: bool) -> bool:

@@ -1,0 +1,195 @@
+"""qbank import: the pipeline (sections, ids, validation, all-or-nothing writes) and its safety."""
+
+import hashlib
+import re
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qbank.bank import load_bank
+from qbank.cli import cli
+from qbank.formats import ExportOptions, gift
+from test_moodle import BILLION_LAUGHS, xxe
+
+GIFT_TWO = """$CATEGORY: $course$/top/Mini bank/1 Basics
+
+// [id:own-id-1] [tag:Imported]
+::First::What is *one*?{=1#Yes. ~2#No, two.}
+
+::Second::The sky is blue.{T}
+"""
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def bank_hash(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        digest.update(str(path.relative_to(root)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def test_gift_import_keeps_free_ids_and_maps_known_categories(tmp_path, mini_bank):
+    file = write(tmp_path, "two.gift", GIFT_TWO)
+    result = run("import", "gift", file, "--into", mini_bank)
+    assert result.exit_code == 0, result.output
+    assert "2 question(s) valid, 0 invalid, 0 skipped" in result.stdout
+    bank = load_bank(mini_bank)
+    first, second = bank.get("own-id-1"), bank.get("mini-1-004")
+    assert first.stem == "What is \\*one\\*?" and first.status == "draft" and first.syllabus == ("1",)
+    assert first.tags == ("imported",) and first.options[1].rationale == "No, two."
+    assert second.type == "truefalse" and second.options[0].correct
+    assert bank.paths["mini-1-004"] == mini_bank / "1-basics" / "mini-1-004.json"
+
+
+def test_dry_run_writes_nothing(tmp_path, mini_bank):
+    before = bank_hash(mini_bank)
+    file = write(tmp_path, "two.gift", GIFT_TWO.replace("/1 Basics", "/New topic"))
+    result = run("import", "gift", file, "--into", mini_bank, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would add section 2 'New topic' to the syllabus" in result.stdout
+    assert f"would write {mini_bank / '2-new-topic' / 'own-id-1.json'}" in result.stdout
+    assert bank_hash(mini_bank) == before
+
+
+def test_moodle_categories_become_sections(moodle_fixtures, mini_bank):
+    file = moodle_fixtures / "question/format/xml/tests/fixtures/nested_categories_with_questions.xml"
+    result = run("import", "moodle", file, "--into", mini_bank)
+    assert result.exit_code == 0, result.output
+    assert "skipped: 'Kappa Essay Question' (essay): qbank does not model this type" in result.stderr
+    syllabus = json.loads((mini_bank / "syllabus.json").read_text())
+    iota = syllabus["sections"][1]
+    assert (iota["id"], iota["title"]) == ("2", "Iota")
+    assert [(c["id"], c["title"]) for c in iota["children"]] == [("2.1", "Kappa"), ("2.2", "Mu")]
+    assert iota["children"][0]["children"] == [{"id": "2.1.1", "title": "Lambda"}]
+    bank = load_bank(mini_bank)
+    assert {q.id: q.syllabus for q in bank.questions if q.id.startswith("mini-2")} == {
+        "mini-2-001": ("2",), "mini-2-1-001": ("2.1",), "mini-2-1-1-001": ("2.1.1",), "mini-2-2-001": ("2.2",)}
+    assert bank.get("mini-2-001").stem == "Testing Iota Question"
+
+
+def test_every_moodle_fixture_imports_or_fails_cleanly(moodle_fixtures, tmp_path):
+    import shutil
+
+    for file in sorted(moodle_fixtures.rglob("*.xml")):
+        bank = tmp_path / file.parent.parent.parent.name / file.stem
+        shutil.copytree(Path(__file__).parent / "fixtures" / "mini", bank)
+        result = run("import", "moodle", file, "--into", bank, "--section", "1.1")
+        assert "Traceback" not in result.output
+        if "error_invalid_grades" in file.name:
+            assert result.exit_code == 1 and "nothing was written" in result.stderr
+        else:
+            assert result.exit_code == 0, (file, result.output)
+            assert load_bank(bank)  # still a valid bank
+
+
+def test_map_category_and_taken_ids(tmp_path, mini_bank):
+    text = GIFT_TWO.replace("/1 Basics", "/Old name").replace("own-id-1", "mini-1-001")
+    file = write(tmp_path, "two.gift", text)
+    result = run("import", "gift", file, "--into", mini_bank, "--map-category", "Old name=1.1")
+    assert result.exit_code == 0, result.output
+    assert "its id 'mini-1-001' is taken in the bank; given mini-1-1-001" in result.stderr
+    bank = load_bank(mini_bank)
+    assert bank.get("mini-1-1-001").syllabus == ("1.1",) and bank.get("mini-1-1-002").type == "truefalse"
+
+
+def test_no_category_needs_section(tmp_path, mini_bank):
+    file = write(tmp_path, "q.txt", "What?\nA) a\nB) b\nANSWER: A\n")
+    result = run("import", "aiken", file, "--into", mini_bank)
+    assert result.exit_code == 1 and "choose their syllabus section with --section" in result.stderr
+    assert run("import", "aiken", file, "--into", mini_bank, "--section", "1.1").exit_code == 0
+    assert load_bank(mini_bank).get("mini-1-1-001").options[0].rationale is None
+
+
+def test_nothing_is_written_if_any_question_is_invalid_unless_partial(tmp_path, mini_bank):
+    # The second question repeats a stem of the bank: the bank's duplicate rule rejects it.
+    file = write(tmp_path, "q.txt", "A new question?\nA) a\nB) b\nANSWER: A\n\n"
+                                    "Which planet is known as the **red planet**?\nA) Mars\nB) Venus\nANSWER: A\n")
+    before = bank_hash(mini_bank)
+    result = run("import", "aiken", file, "--into", mini_bank, "--section", "1")
+    assert result.exit_code == 1
+    assert "1 of 2 question(s) would be invalid, so nothing was written" in result.stderr
+    assert "same stem as mini-1-001" in result.stderr
+    assert bank_hash(mini_bank) == before
+    result = run("import", "aiken", file, "--into", mini_bank, "--section", "1", "--partial")
+    assert result.exit_code == 0, result.output
+    assert "1 question(s) valid, 1 invalid" in result.stdout
+    assert load_bank(mini_bank).get("mini-1-004").stem == "A new question?"
+
+
+def test_unknown_section_is_an_error(tmp_path, mini_bank):
+    file = write(tmp_path, "q.txt", "Q?\nA) a\nB) b\nANSWER: A\n")
+    result = run("import", "aiken", file, "--into", mini_bank, "--section", "9")
+    assert result.exit_code == 1 and "unknown syllabus section '9'" in result.stderr
+
+
+@pytest.mark.parametrize("name, data, fmt, message", [
+    ("laughs.xml", BILLION_LAUGHS, "moodle", "refused: the file declares a DTD"),
+    ("truncated.xml", b'<?xml version="1.0"?>\n<quiz><question type="truefalse"><name><text>Q</te', "moodle",
+     "truncated.xml:2:.*not well-formed XML"),
+    ("wrong.xml", GIFT_TWO.encode(), "moodle", "this is not XML"),
+    ("latin1.gift", "::Q::Ça va?{T}".encode("latin-1"), "gift", r"latin1.gift:1:6: not valid UTF-8 \(byte 0xc7\)"),
+    ("latin1.xml", "<quiz><question type='truefalse'><name><text>Ça</text></name></question></quiz>".encode("latin-1"),
+     "moodle", "not valid UTF-8"),
+])
+def test_hostile_and_broken_files_leave_the_bank_untouched(tmp_path, mini_bank, name, data, fmt, message):
+    before = bank_hash(mini_bank)
+    result = run("import", fmt, write(tmp_path, name, data), "--into", mini_bank)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.output
+    assert re.search(message, result.stderr), result.stderr
+    assert bank_hash(mini_bank) == before
+
+
+def test_xxe_never_reads_the_file(tmp_path, mini_bank):
+    secret = write(tmp_path, "secret.txt", "TOP SECRET")
+    before = bank_hash(mini_bank)
+    result = run("import", "moodle", write(tmp_path, "xxe.xml", xxe(secret)), "--into", mini_bank)
+    assert result.exit_code == 1 and "refused" in result.stderr and "TOP SECRET" not in result.output
+    assert bank_hash(mini_bank) == before
+
+
+def test_huge_file_is_refused_before_reading(tmp_path, mini_bank):
+    huge = tmp_path / "huge.xml"
+    with open(huge, "wb") as handle:  # sparse: 200 MB on paper, nothing on disk
+        handle.truncate(200 * 1024 * 1024)
+    before = bank_hash(mini_bank)
+    result = run("import", "moodle", huge, "--into", mini_bank)
+    assert result.exit_code == 1
+    assert "210 MB is over the import limit of 105 MB" in result.stderr and "--max-size" in result.stderr
+    assert bank_hash(mini_bank) == before
+
+
+def test_gift_round_trip_through_the_bank(tmp_path, mini_bank):
+    """Export the mini bank to GIFT and import it into an empty copy: same questions, as drafts."""
+    import shutil
+
+    source = load_bank(mini_bank)
+    target = tmp_path / "copy"
+    target.mkdir()
+    shutil.copy(mini_bank / "syllabus.json", target / "syllabus.json")
+    file = write(tmp_path, "all.gift", gift.write_questions(source.questions, source.syllabus, ExportOptions()))
+    result = run("import", "gift", file, "--into", target)
+    assert result.exit_code == 0, result.output
+    imported = load_bank(target)
+    for question in source.questions:
+        back = imported.get(question.id)
+        assert (back.stem, back.options, back.explanation, back.syllabus, back.tags) == (
+            question.stem, question.options, question.explanation, question.syllabus[:1], question.tags)
+        assert back.status == "draft"
+
+
+def test_import_help_has_an_example():
+    assert "qbank import moodle quiz.xml --into" in run("import", "--help").stdout
