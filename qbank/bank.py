@@ -340,6 +340,50 @@ def create_exclusive(path: Path, text: str) -> bool:
         _unlink_quietly(tmp)
 
 
+def create_all_exclusive(files: list[tuple[Path, str]]) -> tuple[list[Path], Path | None]:
+    """Create many files like ``create_exclusive``, with one disk sync for all.
+
+    Every file is written to a temporary name first, then everything is
+    flushed to disk at once (``os.sync``: one call instead of an fsync per
+    file, which makes a 10,000-question import take seconds, not minutes),
+    then each is hard-linked into place. A file never exists half-written
+    and none is replaced. Returns the paths created and the first path found
+    taken (None if none was); linking stops there.
+    """
+    temporary: list[str] = []
+    try:
+        made_dirs: set[Path] = set()
+        for path, text in files:
+            path = Path(path)
+            if path.parent not in made_dirs:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made_dirs.add(path.parent)
+            tmp = str(path.parent / f".{path.name}.{os.getpid()}.tmp")
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temporary.append(tmp)
+            try:
+                remaining = memoryview(text.encode("utf-8"))
+                while remaining:
+                    remaining = remaining[os.write(fd, remaining):]
+            finally:
+                os.close(fd)
+        os.sync()
+        created: list[Path] = []
+        for (path, _), tmp in zip(files, temporary):
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return created, Path(path)
+            created.append(Path(path))
+        return created, None
+    finally:
+        for tmp in temporary:
+            _unlink_quietly(tmp)
+
+
 def _unlink_quietly(path) -> None:
     try:
         os.unlink(path)

@@ -37,6 +37,14 @@ def escape_markdown(text: str) -> str:
 
 
 def html_to_markdown(source: str) -> Converted:
+    # Most option texts and rationales are one plain paragraph: no parser needed.
+    inner = source.strip()
+    if inner.startswith("<p>") and inner.endswith("</p>"):
+        inner = inner[3:-4]
+    if "<" not in inner and "&" not in inner:
+        if "\n" in inner or "\r" in inner:
+            inner = _NEWLINE_RUN.sub(" ", inner)
+        return Converted(escape_markdown(inner.strip()) if _MARKDOWN_SPECIAL.search(inner) else inner.strip())
     parser = _Converter()
     parser.feed(source)
     parser.close()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from qbank import schema, validate
 from qbank.bank import (
-    SYLLABUS_FILE, Bank, create_exclusive, dumps, load_bank, new_question_ids,
+    SYLLABUS_FILE, Bank, create_all_exclusive, dumps, load_bank, new_question_ids,
     question_to_dict, read_json, slugify, write_atomic,
 )
 from qbank.errors import FormatError, QbankError
@@ -129,6 +129,7 @@ class Planned:
     path: Path
     origin: ImportedQuestion
     problems: tuple[str, ...] = ()
+    document: dict | None = None  # the question as it will be stored
 
 
 @dataclass
@@ -227,15 +228,17 @@ def _section_dir(bank: Bank, syllabus: Syllabus, section_id: str) -> Path:
 def _check(plan: ImportPlan, documents: list[tuple[Path, Question]]) -> None:
     """Schema and bank rules, over the bank as it would be after the import."""
     problems: dict[Path, list[str]] = {}
+    stored: dict[Path, dict] = {}
     for path, question in documents:
-        doc = question_to_dict(question)
+        stored[path] = doc = question_to_dict(question)
         problems[path] = [f"{where}: {message}" for where, message in schema.schema_errors("question", doc)]
     existing = [(plan.bank.paths[q.id], q) for q in plan.bank.questions if q.id in plan.bank.paths]
     for problem in validate.question_problems(existing + documents, plan.syllabus):
         if Path(problem.file) in problems:
             problems[Path(problem.file)].append(f"{problem.json_path}: {problem.message}")
     plan.planned = [
-        replace(p, problems=p.problems + tuple(dict.fromkeys(problems[p.path]))) for p in plan.planned
+        replace(p, problems=p.problems + tuple(dict.fromkeys(problems[p.path])), document=stored[p.path])
+        for p in plan.planned
     ]
 
 
@@ -345,11 +348,12 @@ def write_plan(plan: ImportPlan, partial: bool = False) -> Written:
     created = [s for s in plan.new_sections if any(n == s.id or n.startswith(s.id + ".") for n in needed)]
     if created:
         _add_sections_to_file(plan.bank.root / SYLLABUS_FILE, created)
-    written = []
-    for item in chosen:
-        if not create_exclusive(item.path, dumps(question_to_dict(item.question))):
-            raise QbankError(f"{item.path} appeared while importing; nothing after it was written, run the import again")
-        written.append(item.path)
+    written, taken = create_all_exclusive([(p.path, dumps(p.document)) for p in chosen])
+    if taken is not None:
+        raise QbankError(
+            f"{taken} appeared while importing (another program wrote it); {len(written)} question(s) "
+            "before it were written, the rest not: run the import again for the rest"
+        )
     return Written(tuple(written), bool(created))
 
 

@@ -9,6 +9,8 @@ round to these values and importers check them the same way.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 _POSITIVE = (
     1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333,
     0.3, 0.25, 0.2, 0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05,
@@ -19,9 +21,9 @@ TOLERANCE = 0.00001
 
 def accepted_fraction(fraction: float) -> float | None:
     """The accepted value ``fraction`` (0..1 scale) stands for, or None if Moodle rejects it."""
-    for value in ACCEPTED_FRACTIONS:
-        if abs(value - fraction) <= TOLERANCE:
-            return value
+    at = bisect_left(ACCEPTED_FRACTIONS, fraction - TOLERANCE)
+    if at < len(ACCEPTED_FRACTIONS) and abs(ACCEPTED_FRACTIONS[at] - fraction) <= TOLERANCE:
+        return ACCEPTED_FRACTIONS[at]
     return None
 
 
