@@ -81,6 +81,29 @@ def tag_slug(text: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
+def graded_options(answers, single: bool):
+    """Options from LMS answers ``(text, rationale, fraction)`` (fraction 0..1), and a note
+    when grades carried partial credit, which qbank cannot express.
+
+    Single answer: the option worth full marks is right. Multiple answer: every
+    option worth marks is right (they share the marks equally in qbank).
+    """
+    from qbank.model import Option
+
+    if single:
+        options = tuple(Option(text, abs(fraction - 1) <= 1e-5, rationale) for text, rationale, fraction in answers)
+        partial = [f for _, _, f in answers if 1e-5 < f < 1 - 1e-5]
+    else:
+        options = tuple(Option(text, fraction > 1e-5, rationale) for text, rationale, fraction in answers)
+        positive = [f for _, _, f in answers if f > 1e-5]
+        partial = positive if len({round(f, 4) for f in positive}) > 1 else []
+    note = None
+    if partial:
+        shown = ", ".join(f"{f * 100:.5g}%" for f in partial)
+        note = f"partial credit ({shown}) not kept: qbank marks each option right or wrong"
+    return options, note
+
+
 def decode_utf8(data: bytes, source: str) -> str:
     """The file's text; a clear error naming line and column when it is not UTF-8."""
     if data.startswith(b"\xef\xbb\xbf"):

@@ -266,7 +266,7 @@ def _truefalse(answers: str, text_format: str, notes: list[str]):
 
 
 def _multichoice(answers: str, text_format: str, notes: list[str], problems: list[str]):
-    from qbank.model import Option
+    from qbank.importing import graded_options
     from qbank.moodle_grades import accepted_fraction
 
     # Moodle: multiple answers are allowed exactly when no answer is marked "=".
@@ -291,15 +291,9 @@ def _multichoice(answers: str, text_format: str, notes: list[str], problems: lis
         option_text = _convert(answer, text_format, notes, f"answer {n}")
         if option_text.strip():
             read.append((option_text, _convert(feedback, text_format, notes, f"answer {n} feedback") or None, weight))
-    if single:
-        partial = [f"{w * 100:g}%" for _, _, w in read if 1e-5 < w < 1 - 1e-5]
-        options = tuple(Option(t, abs(w - 1) <= 1e-5, r) for t, r, w in read)
-    else:
-        positive = {round(w, 4) for _, _, w in read if w > 1e-5}
-        partial = [f"{w * 100:g}%" for _, _, w in read if w > 1e-5] if len(positive) > 1 else []
-        options = tuple(Option(t, w > 1e-5, r) for t, r, w in read)
+    options, partial = graded_options(read, single)
     if partial:
-        notes.append(f"partial credit ({', '.join(partial)}) not kept: qbank marks each option right or wrong")
+        notes.append(partial)
     return ("single" if single else "multiple"), options
 
 

@@ -110,8 +110,8 @@ def _convert(element, default_format: str, notes: list[str], where: str) -> str:
 
 
 def _read_choice(element, kind: str, name: str, category: tuple[str, ...]):
-    from qbank.importing import ImportedQuestion, tag_slug
-    from qbank.model import Option, Question
+    from qbank.importing import ImportedQuestion, graded_options, tag_slug
+    from qbank.model import Question
     from qbank.moodle_grades import accepted_fraction
 
     notes: list[str] = []
@@ -150,15 +150,9 @@ def _read_choice(element, kind: str, name: str, category: tuple[str, ...]):
             )
         single = _flag(element, "single", default=True)
         qtype = "single" if single else "multiple"
-        if single:
-            options = tuple(Option(t, abs(f - 1) <= 1e-5, r) for t, r, f, _ in answers)
-            partial = [raw for _, _, f, raw in answers if 1e-5 < f < 1 - 1e-5]
-        else:
-            options = tuple(Option(t, f > 1e-5, r) for t, r, f, _ in answers)
-            positive = {round(f, 4) for _, _, f, _ in answers if f > 1e-5}
-            partial = [raw for _, _, f, raw in answers if f > 1e-5] if len(positive) > 1 else []
+        options, partial = graded_options([(t, r, f) for t, r, f, _ in answers], single)
         if partial:
-            notes.append(f"partial credit ({'%, '.join(partial)}%) not kept: qbank marks each option right or wrong")
+            notes.append(partial)
 
     points = _number(_child_text(element, "defaultgrade"), 1)
     tags = []
