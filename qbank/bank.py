@@ -306,12 +306,14 @@ def dumps(doc) -> str:
 # -- writing ----------------------------------------------------------------------
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` all at once: readers see the old or the new file."""
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Replace ``path`` with ``text`` (str, or bytes written as they are) all at once:
+    readers see the old or the new file."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        mode = {"mode": "wb"} if isinstance(text, bytes) else {"mode": "w", "encoding": "utf-8", "newline": "\n"}
+        with os.fdopen(fd, **mode) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -81,6 +81,42 @@ def tag_slug(text: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
+@dataclass(frozen=True)
+class LmsTags:
+    """Tags read from an LMS file, with qbank's own exported fields taken back out."""
+
+    tags: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    difficulty: str | None = None
+    bloom: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+def read_lms_tags(raw_tags) -> LmsTags:
+    """qbank's exports write ``syllabus:<id>``, ``difficulty:<level>`` and ``bloom:<level>``
+    as tags (so an LMS can filter on them); every other tag is a tag, made a valid slug."""
+    from qbank.model import BLOOM_LEVELS, DIFFICULTIES
+
+    tags, sections, notes = [], [], []
+    difficulty = bloom = None
+    for raw in raw_tags:
+        raw = raw.strip()
+        key, _, value = raw.partition(":")
+        if key == "syllabus" and value:
+            sections.append(value)
+        elif key == "difficulty" and value in DIFFICULTIES:
+            difficulty = value
+        elif key == "bloom" and value in BLOOM_LEVELS:
+            bloom = value
+        else:
+            slug = tag_slug(raw)
+            if slug and slug not in tags:
+                tags.append(slug)
+                if slug != raw:
+                    notes.append(f"tag {raw!r} stored as {slug!r}")
+    return LmsTags(tuple(tags), tuple(dict.fromkeys(sections)), difficulty, bloom, tuple(notes))
+
+
 def graded_options(answers, single: bool):
     """Options from LMS answers ``(text, rationale, fraction)`` (fraction 0..1), and a note
     when grades carried partial credit, which qbank cannot express.
@@ -228,7 +264,11 @@ def plan_import(
                 why = "is taken in the bank" if own in taken or own in used else "is not a valid qbank id"
                 notes.append(f"its id {own!r} {why}; given {question_id}")
         used.add(question_id)
-        syllabus_ids = (home,) + tuple(s for s in item.question.syllabus if s != home)
+        extra = [s for s in item.question.syllabus if s != home]
+        unknown = [s for s in extra if plan.syllabus.find(s) is None]
+        if unknown:
+            notes.append(f"section(s) {', '.join(unknown)} from its tags are not in this syllabus; left out")
+        syllabus_ids = (home,) + tuple(s for s in extra if s not in unknown)
         question = replace(item.question, id=question_id, syllabus=syllabus_ids, status="draft")
         if home not in dirs:
             dirs[home] = _section_dir(bank, plan.syllabus, home)

@@ -66,14 +66,20 @@ def questions(draw, types=("single", "multiple", "truefalse"), multiline=True, r
             reject()
     number = draw(st.integers(1, 999))
     section = draw(st.sampled_from(["1", "1.1", "2"]))
+    others = draw(st.lists(st.sampled_from(["1", "1.1", "2"]), unique=True, max_size=2))
+    points = draw(st.sampled_from([1, 2, 0.5]))
     return Question(
         id=f"rt-{section.replace('.', '-')}-{number:03d}",
         type=qtype,
         stem=draw(texts(multiline)),
         options=options,
         explanation=draw(st.one_of(st.none(), texts(multiline))) if rationales else None,
-        syllabus=(section,),
+        syllabus=(section,) + tuple(o for o in others if o != section),
         tags=tuple(draw(st.lists(st.sampled_from(["recall", "scenario", "list-style", "v4.1"]), unique=True, max_size=3))),
+        difficulty=draw(st.sampled_from([None, "easy", "medium", "hard"])),
+        bloom=draw(st.sampled_from([None, "remember", "apply"])),
+        points=points,
+        shuffle=draw(st.booleans()),
         status="draft",
     )
 

@@ -63,7 +63,7 @@ def test_unsupported_reason():
         aiken.write_questions([Question(id="m", type="multiple", stem="Q")], SYLLABUS, ExportOptions())
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(questions(types=("single",), multiline=False).filter(lambda q: aiken.unsupported_reason(q) is None))
 def test_export_then_import_gives_the_same_question(question):
     """Aiken carries the stem, option texts and the key; nothing else (no id, rationale, explanation, tag, category)."""

@@ -149,17 +149,19 @@ SYLLABUS = Syllabus(id="rt", title="Round trip", id_prefix="rt",
 
 
 def comparable(question):
-    """What Moodle XML carries: id (idnumber), type, texts, key, rationales, explanation, tags, points, shuffle.
-    The home section travels as the category (checked through the bank in test_importing). Not carried:
-    fixed, difficulty, bloom, status, source, authors, dates, revision. True/false options come back True, False."""
+    """What Moodle XML carries: id (idnumber), type, texts, key, rationales, explanation, tags, points,
+    shuffle (off when an option is fixed), sections (home as the category, all as syllabus: tags),
+    difficulty and Bloom level (as tags). Not carried: fixed, status, source, authors, dates, revision.
+    True/false options come back in the order True, False; true/false has no shuffle setting."""
     options = [(tree(o.text), o.correct, tree(o.rationale)) for o in question.options]
     if question.type == "truefalse":
         options.sort(key=lambda o: o[0] != tree("True"))
     return (question.id, question.type, tree(question.stem), options, tree(question.explanation), question.tags,
-            question.points, question.shuffle if question.type != "truefalse" else None)
+            question.points, question.shuffle if question.type != "truefalse" else None, question.syllabus,
+            question.difficulty, question.bloom)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(questions())
 def test_export_then_import_gives_the_same_question(question):
     if not hasattr(moodle, "write_questions"):
@@ -167,4 +169,6 @@ def test_export_then_import_gives_the_same_question(question):
     result = read(moodle.write_questions([question], SYLLABUS, ExportOptions()))
     item, = result.questions
     assert not item.problems and not result.skipped
+    assert item.category == ("$course$", "top", "Round trip") + tuple(
+        f"{s.id} {s.title}" for s in SYLLABUS.trail(question.section))
     assert comparable(item.question) == comparable(question)

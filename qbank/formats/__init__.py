@@ -26,6 +26,16 @@ from types import ModuleType
 from qbank.errors import FormatError
 
 @dataclass(frozen=True)
+class Pool:
+    """A blueprint section resolved against a bank: the LMS draws ``select``
+    of ``question_ids`` per candidate (QTI ``<selection>``)."""
+
+    title: str
+    select: int
+    question_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ExportOptions:
     """What every question exporter is told besides the questions."""
 
@@ -34,12 +44,16 @@ class ExportOptions:
     category: str | None = None
     # Title for the whole export (QTI test title, Moodle top category).
     title: str | None = None
+    # When set, the export is a test drawn per candidate from these pools
+    # (a blueprint) instead of one section per syllabus section.
+    pools: tuple[Pool, ...] | None = None
 
 
 FORMATS: dict[str, str] = {
     "aiken": "qbank.formats.aiken",
     "gift": "qbank.formats.gift",
     "moodle": "qbank.formats.moodle",
+    "qti": "qbank.formats.qti",
 }
 
 

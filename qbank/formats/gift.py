@@ -56,11 +56,20 @@ def write_questions(questions, syllabus, options) -> bytes:
     return "\n".join(out).encode("utf-8")
 
 
+def _tags(question) -> list[str]:
+    """Tags as Moodle shows them (as qbank's Moodle XML export writes them): syllabus
+    sections, the question's tags, difficulty and Bloom level; import reads them back."""
+    tags = [f"syllabus:{section}" for section in question.syllabus] + list(question.tags)
+    tags += [f"{key}:{value}" for key, value in (("difficulty", question.difficulty), ("bloom", question.bloom)) if value]
+    return tags
+
+
 def _category(question, syllabus, options) -> str:
+    top = options.title or syllabus.title
     if options.category:
-        parts = [options.category]
+        parts = [top, options.category]
     else:
-        parts = [syllabus.title] + [f"{s.id} {s.title}" for s in syllabus.trail(question.section or "")]
+        parts = [top] + [f"{s.id} {s.title}" for s in syllabus.trail(question.section or "")]
     return "$course$/top/" + "/".join(p.replace("/", "//") for p in parts)
 
 
@@ -75,7 +84,7 @@ def _question_lines(question) -> list[str]:
     def text(value: str) -> str:
         return _escape(_render(value, as_html))
 
-    meta = f"// [id:{question.id}]" + "".join(f" [tag:{tag}]" for tag in question.tags)
+    meta = f"// [id:{question.id}]" + "".join(f" [tag:{tag}]" for tag in _tags(question))
     lines = [meta, f"::{_escape(question.id)}::" + ("[html]" if as_html else "") + text(question.stem) + "{"]
     if question.type == "truefalse":
         true_option = next(o for o in question.options if o.text.strip().lower() == "true")
@@ -179,7 +188,7 @@ def _literal(text: str) -> str:
 
 
 def _read_question(body: str, meta, category, line: int):
-    from qbank.importing import ImportedQuestion, Skipped, tag_slug
+    from qbank.importing import ImportedQuestion, Skipped, read_lms_tags
 
     text = _protect(body)
     name = ""
@@ -236,15 +245,13 @@ def _read_question(body: str, meta, category, line: int):
     else:
         qtype, options = _multichoice(answers, text_format, notes, problems)
     own_id = next((value.strip() for key, value in meta if key == "id"), "")
-    tags = []
-    for key, value in meta:
-        slug = tag_slug(value) if key == "tag" else ""
-        if slug and slug not in tags:
-            tags.append(slug)
+    lms = read_lms_tags(value for key, value in meta if key == "tag")
+    notes += lms.notes
     from qbank.model import Question
 
-    question = Question(id=own_id, type=qtype, stem=stem, options=options,
-                        explanation=explanation, tags=tuple(tags), status="draft")
+    question = Question(id=own_id, type=qtype, stem=stem, options=options, explanation=explanation,
+                        syllabus=lms.sections, tags=lms.tags, difficulty=lms.difficulty, bloom=lms.bloom,
+                        status="draft")
     return ImportedQuestion(question, display, category, line, tuple(notes), tuple(problems))
 
 
