@@ -1,9 +1,8 @@
 """Benchmark: `qbank import moodle` of a 10,000-question Moodle XML file, as a whole process.
 
 Target (issue #6): under 5 s wall and under 400 MB peak memory. The file is
-built from bench/synthetic.py's questions with ElementTree (texts as HTML,
-categories per syllabus section, ids as idnumbers) and imported into an
-empty copy of the synthetic bank (its syllabus only).
+bench/synthetic.py's bank written by qbank's own Moodle XML exporter, and is
+imported into an empty copy of the synthetic bank (its syllabus only).
 
     python bench/bench_import.py [--count 10000] [--runs 3]
 """
@@ -18,53 +17,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from synthetic import make_bank  # noqa: E402
 
 from qbank.bank import load_bank  # noqa: E402
-from qbank.markup import to_html  # noqa: E402
-from qbank.moodle_grades import multiple_answer_fractions, percent  # noqa: E402
-
-
-def text_element(parent, tag, text, **attrs):
-    element = ET.SubElement(parent, tag, attrs)
-    ET.SubElement(element, "text").text = text
-    return element
-
-
-def moodle_xml(bank) -> bytes:
-    quiz = ET.Element("quiz")
-    by_section: dict[str, list] = {}
-    for question in bank.questions:
-        by_section.setdefault(question.section, []).append(question)
-    for section_id, questions in by_section.items():
-        category = ET.SubElement(quiz, "question", type="category")
-        trail = "/".join(f"{s.id} {s.title}" for s in bank.syllabus.trail(section_id))
-        text_element(category, "category", f"$course$/top/{bank.syllabus.title}/{trail}")
-        for q in questions:
-            element = ET.SubElement(quiz, "question", type="truefalse" if q.type == "truefalse" else "multichoice")
-            text_element(element, "name", q.id)
-            text_element(element, "questiontext", to_html(q.stem), format="html")
-            text_element(element, "generalfeedback", to_html(q.explanation or ""), format="html")
-            ET.SubElement(element, "defaultgrade").text = str(q.points)
-            ET.SubElement(element, "idnumber").text = q.id
-            if q.type != "truefalse":
-                ET.SubElement(element, "single").text = "true" if q.type == "single" else "false"
-                ET.SubElement(element, "shuffleanswers").text = "true" if q.shuffle else "false"
-            correct = len(q.correct_indexes)
-            weights = multiple_answer_fractions(correct, len(q.options) - correct) if q.type == "multiple" else (1, 0)
-            for option in q.options:
-                fraction = percent(weights[0] if option.correct else weights[1])
-                text = option.text.lower() if q.type == "truefalse" else to_html(option.text)
-                answer = text_element(element, "answer", text, fraction=fraction, format="html")
-                text_element(answer, "feedback", to_html(option.rationale or ""), format="html")
-            tags = ET.SubElement(element, "tags")
-            for tag in q.tags:
-                text_element(tags, "tag", tag)
-    return ET.tostring(quiz, encoding="utf-8", xml_declaration=True)
+from qbank.formats import ExportOptions, moodle  # noqa: E402
 
 
 def main() -> None:
@@ -75,7 +34,7 @@ def main() -> None:
     source = load_bank(make_bank(count=args.count))
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(tmp) / "quiz.xml"
-        file.write_bytes(moodle_xml(source))
+        file.write_bytes(moodle.write_questions(source.questions, source.syllabus, ExportOptions()))
         times = []
         for run in range(args.runs):
             target = Path(tmp) / f"bank{run}"

@@ -359,18 +359,20 @@ def create_all_exclusive(files: list[tuple[Path, str]]) -> tuple[list[Path], Pat
     taken (None if none was); linking stops there.
     """
     temporary: list[str] = []
+    pid = os.getpid()
     try:
-        made_dirs: set[Path] = set()
+        made_dirs: set[str] = set()
+        # Plain strings, not Path objects: path arithmetic dominated the time.
         for path, text in files:
-            path = Path(path)
-            if path.parent not in made_dirs:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                made_dirs.add(path.parent)
-            tmp = str(path.parent / f".{path.name}.{os.getpid()}.tmp")
+            parent, name = os.path.split(os.fspath(path))
+            if parent not in made_dirs:
+                os.makedirs(parent or ".", exist_ok=True)
+                made_dirs.add(parent)
+            tmp = os.path.join(parent, f".{name}.{pid}.tmp")
             try:
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             except FileExistsError:
-                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+                fd, tmp = tempfile.mkstemp(dir=parent or ".", prefix=f".{name}.", suffix=".tmp")
             temporary.append(tmp)
             try:
                 remaining = memoryview(text.encode("utf-8"))
@@ -385,7 +387,7 @@ def create_all_exclusive(files: list[tuple[Path, str]]) -> tuple[list[Path], Pat
                 os.link(tmp, path)
             except FileExistsError:
                 return created, Path(path)
-            created.append(Path(path))
+            created.append(path)
         return created, None
     finally:
         for tmp in temporary:

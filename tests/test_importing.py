@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from qbank.bank import load_bank
 from qbank.cli import cli
-from qbank.formats import ExportOptions, gift
+from qbank.formats import ExportOptions
 from test_moodle import BILLION_LAUGHS, xxe
 
 GIFT_TWO = """$CATEGORY: $course$/top/Mini bank/1 Basics
@@ -172,23 +172,32 @@ def test_huge_file_is_refused_before_reading(tmp_path, mini_bank):
     assert bank_hash(mini_bank) == before
 
 
-def test_gift_round_trip_through_the_bank(tmp_path, mini_bank):
-    """Export the mini bank to GIFT and import it into an empty copy: same questions, as drafts."""
+@pytest.mark.parametrize("format_name", ["moodle", "gift"])
+def test_round_trip_of_the_shipped_bank(tmp_path, format_name):
+    """Export the ITIL bank and import it into an empty copy: the same questions, as drafts."""
     import shutil
 
-    source = load_bank(mini_bank)
+    from conftest import SHIPPED_BANK
+    from qbank.formats import get_format
+
+    source = load_bank(SHIPPED_BANK)
     target = tmp_path / "copy"
     target.mkdir()
-    shutil.copy(mini_bank / "syllabus.json", target / "syllabus.json")
-    file = write(tmp_path, "all.gift", gift.write_questions(source.questions, source.syllabus, ExportOptions()))
-    result = run("import", "gift", file, "--into", target)
+    shutil.copy(SHIPPED_BANK / "syllabus.json", target / "syllabus.json")
+    data = get_format(format_name).write_questions(source.questions, source.syllabus,
+                                                   ExportOptions(title=source.syllabus.title))
+    result = run("import", format_name, write(tmp_path, "all", data), "--into", target)
     assert result.exit_code == 0, result.output
+    assert f"{len(source.questions)} question(s) valid, 0 invalid, 0 skipped" in result.stdout
+    assert (target / "syllabus.json").read_bytes() == (SHIPPED_BANK / "syllabus.json").read_bytes()
     imported = load_bank(target)
+    carried = ["stem", "type", "options", "explanation", "syllabus", "tags", "difficulty", "bloom"]
+    carried += ["points", "shuffle"] if format_name == "moodle" else []
     for question in source.questions:
         back = imported.get(question.id)
-        assert (back.stem, back.options, back.explanation, back.syllabus, back.tags) == (
-            question.stem, question.options, question.explanation, question.syllabus[:1], question.tags)
+        assert {k: getattr(back, k) for k in carried} == {k: getattr(question, k) for k in carried}
         assert back.status == "draft"
+        assert imported.paths[question.id].parent.name == source.paths[question.id].parent.name
 
 
 def test_import_help_has_an_example():

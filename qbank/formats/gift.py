@@ -250,6 +250,7 @@ def _read_question(body: str, meta, category, line: int):
     from qbank.model import Question
 
     question = Question(id=own_id, type=qtype, stem=stem, options=options, explanation=explanation,
+                        shuffle=qtype != "truefalse",  # as Moodle: True/False is never shuffled
                         syllabus=lms.sections, tags=lms.tags, difficulty=lms.difficulty, bloom=lms.bloom,
                         status="draft")
     return ImportedQuestion(question, display, category, line, tuple(notes), tuple(problems))

@@ -393,7 +393,8 @@ def _read_choice(element, kind: str, name: str, category: tuple[str, ...]):
         type=qtype,
         stem=stem,
         options=options,
-        shuffle=_flag(element, "shuffleanswers", default=False) if kind == "multichoice" else True,
+        # Moodle never shuffles True/False.
+        shuffle=_flag(element, "shuffleanswers", default=False) if kind == "multichoice" else False,
         explanation=explanation,
         syllabus=lms.sections,
         tags=lms.tags,
