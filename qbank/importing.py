@@ -15,7 +15,9 @@ Imported questions are written with status draft: a person reviews them
 
 from __future__ import annotations
 
+import gc
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,6 +33,23 @@ DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # Moodle's context token ($course$, $system$, ...) and its per-context "top".
 _CONTEXT_TOKEN = re.compile(r"^\$[a-z]+\$$")
+
+
+@contextmanager
+def bulk_work():
+    """Pause Python's cyclic garbage collector during a bulk import.
+
+    Reading 10,000 questions creates about a million objects and no
+    reference cycles, and the collector would rescan them over and over:
+    measured at 40 % of a 10,000-question Moodle import.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # -- what readers return ----------------------------------------------------------
@@ -226,7 +245,7 @@ def plan_import(
         if section is not None:
             homes.append(section)
         elif item.category:
-            homes.append(mapper.section_for(item.category))
+            homes.append(mapper.section_for(item.category, fallback=_known_section(item.question, bank.syllabus)))
         else:
             homes.append(None)
     homeless = [item.name for item, home in zip(result.questions, homes) if home is None]
@@ -281,6 +300,11 @@ def plan_import(
     return plan
 
 
+def _known_section(question: Question, syllabus: Syllabus) -> str | None:
+    """The first of the question's own sections (from qbank's syllabus: tags) that the bank has."""
+    return next((s for s in question.syllabus if syllabus.find(s) is not None), None)
+
+
 def _section_dir(bank: Bank, syllabus: Syllabus, section_id: str) -> Path:
     if bank.syllabus.find(section_id) is not None:
         return bank.section_dir(section_id)
@@ -320,10 +344,15 @@ class _CategoryMapper:
         self.created: list[Section] = []
         self._cache: dict[tuple[str, ...], str] = {}
 
-    def section_for(self, category: tuple[str, ...]) -> str:
+    def section_for(self, category: tuple[str, ...], fallback: str | None = None) -> str:
+        """The section of a category; ``fallback`` (a section the question's own tags name)
+        is used instead of creating a section for a category the syllabus lacks."""
         path = self._clean(category)
         if path not in self._cache:
-            self._cache[path] = self._resolve(path)
+            known = self._resolve(path, create=False)
+            if known is None and fallback is not None:
+                return fallback
+            self._cache[path] = known or self._resolve(path)
         return self._cache[path]
 
     def _clean(self, category: tuple[str, ...]) -> tuple[str, ...]:
@@ -336,7 +365,7 @@ class _CategoryMapper:
             parts = parts[1:]
         return tuple(parts)
 
-    def _resolve(self, path: tuple[str, ...]) -> str:
+    def _resolve(self, path: tuple[str, ...], create: bool = True) -> str | None:
         joined = "/".join(path)
         for key in (joined, path[-1] if path else ""):
             if key in self.explicit:
@@ -348,6 +377,8 @@ class _CategoryMapper:
             if found is not None:
                 parent, start = found, depth
                 break
+        if not create:
+            return parent if start == len(path) and path else None
         for name in path[start:]:
             parent = self._add(parent, name)
         if parent is None:
@@ -406,6 +437,11 @@ def write_plan(plan: ImportPlan, partial: bool = False) -> Written:
             f"{len(plan.invalid)} of {len(plan.planned)} question(s) would be invalid, so nothing was written; "
             "fix the file, or write the valid ones with --partial"
         )
+    with bulk_work():
+        return _write(plan)
+
+
+def _write(plan: ImportPlan) -> Written:
     chosen = plan.valid
     needed = {p.question.section for p in chosen}
     created = [s for s in plan.new_sections if any(n == s.id or n.startswith(s.id + ".") for n in needed)]
@@ -454,5 +490,6 @@ def import_file(
     """Read ``file`` and plan its import into the bank at ``into`` (nothing written yet)."""
     bank = load_bank(into)
     data = read_file(file, max_bytes)
-    result = read(format_name, data, str(file))
-    return plan_import(bank, result, section=section, category_map=category_map)
+    with bulk_work():
+        result = read(format_name, data, str(file))
+        return plan_import(bank, result, section=section, category_map=category_map)

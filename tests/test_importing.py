@@ -202,3 +202,19 @@ def test_round_trip_of_the_shipped_bank(tmp_path, format_name):
 
 def test_import_help_has_an_example():
     assert "qbank import moodle quiz.xml --into" in run("import", "--help").stdout
+
+
+def test_a_paper_export_goes_back_to_the_sections_its_tags_name(tmp_path, mini_bank):
+    """A paper is exported as one category; qbank's syllabus: tags still say where each question lives."""
+    from qbank.formats import get_format
+
+    bank = load_bank(mini_bank)
+    question = bank.get("mini-1-001")
+    question = type(question)(**{**question.__dict__, "id": "moved-1", "stem": "A different stem?",
+                                 "syllabus": ("1.1", "1")})
+    data = get_format("moodle").write_questions([question], bank.syllabus,
+                                                ExportOptions(category="Paper (variant A)", title="Mini bank"))
+    result = run("import", "moodle", write(tmp_path, "paper.xml", data), "--into", mini_bank)
+    assert result.exit_code == 0, result.output
+    assert "section" not in result.stdout.split("writes")[0]  # no section was added
+    assert load_bank(mini_bank).get("moved-1").syllabus == ("1.1", "1")
