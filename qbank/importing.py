@@ -174,6 +174,12 @@ def decode_utf8(data: bytes, source: str) -> str:
         ) from None
 
 
+def refuse_xml(text: str, source: str, format_name: str) -> None:
+    """A clear error when an XML file is given to a text-format reader."""
+    if text.lstrip().startswith(("<?xml", "<quiz")):
+        raise FormatError(f"{source}: this is XML, not {format_name}; for Moodle XML use `qbank import moodle`")
+
+
 def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The file's bytes, refusing files over ``max_bytes`` before reading them."""
     path = Path(path)
@@ -195,7 +201,10 @@ def read(format_name: str, data: bytes, source: str) -> ImportResult:
     module = get_format(format_name)
     if not hasattr(module, "read_questions"):
         raise FormatError(f"qbank cannot import {format_name!r} files (it only exports them)")
-    return module.read_questions(data, ImportOptions(source=source))
+    result = module.read_questions(data, ImportOptions(source=source))
+    if not result.questions and not result.skipped:
+        raise FormatError(f"{source}: no questions found; is this a {format_name} file?")
+    return result
 
 
 # -- planning: sections, ids, validation ------------------------------------------------

@@ -59,10 +59,11 @@ def write_questions(questions, syllabus, options) -> bytes:
 
 
 def read_questions(data: bytes, options):
-    from qbank.importing import ImportedQuestion, ImportResult, decode_utf8
+    from qbank.importing import ImportedQuestion, ImportResult, decode_utf8, refuse_xml
     from qbank.model import Option, Question
 
     text = decode_utf8(data, options.source).replace("\r\n", "\n").replace("\r", "\n")
+    refuse_xml(text, options.source, "Aiken")
     questions = []
     stem_lines: list[str] = []
     answers: list[str] = []

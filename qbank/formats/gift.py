@@ -144,9 +144,11 @@ _META = re.compile(r"\[(id|tag):([^\]]*)\]")
 
 
 def read_questions(data: bytes, options):
-    from qbank.importing import ImportResult, decode_utf8
+    from qbank.errors import FormatError
+    from qbank.importing import ImportResult, decode_utf8, refuse_xml
 
     text = decode_utf8(data, options.source).replace("\r\n", "\n").replace("\r", "\n")
+    refuse_xml(text, options.source, "GIFT")
     questions, skipped = [], []
     category: tuple[str, ...] = ()
     for line_number, lines in _blocks(text.split("\n")):
@@ -160,6 +162,9 @@ def read_questions(data: bytes, options):
             continue
         item = _read_question(body, meta, category, line_number)
         (questions if not isinstance(item, tuple) else skipped).append(item[0] if isinstance(item, tuple) else item)
+    if not questions and skipped and all(s.kind == "description" for s in skipped):
+        raise FormatError(f"{options.source}: no GIFT question found (no {{...}} answer block anywhere); "
+                          "is this a GIFT file? For Aiken use `qbank import aiken`")
     return ImportResult(tuple(questions), tuple(skipped))
 
 
