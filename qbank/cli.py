@@ -290,6 +290,10 @@ def import_(format_name, file, into, section, category_map, dry_run, partial, ma
         if plan.invalid and not partial:
             raise SystemExit(1)
         return
+    lacking = sum(1 for item in plan.valid if any(o.rationale is None for o in item.question.options))
+    if lacking:
+        click.echo(f"note: {lacking} question(s) have options without a rationale: allowed in drafts, "
+                   "add them before moving a question to review", err=True)
     written = write_plan(plan, partial=partial)
     click.echo(f"{summary}; wrote {len(written.paths)} as drafts into {plan.bank.root}"
                + (" and updated syllabus.json" if written.syllabus_changed else ""))

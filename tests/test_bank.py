@@ -114,3 +114,25 @@ def test_create_exclusive_never_overwrites(tmp_path):
     assert len(winners) == 1
     assert target.read_text() == f"writer {winners[0]}"
     assert [p.name for p in tmp_path.iterdir()] == ["q.json"]
+
+
+def test_new_question_ids_follow_the_highest_in_use(mini_bank):
+    from qbank.bank import load_bank, new_question_ids
+
+    bank = load_bank(mini_bank)
+    assert new_question_ids(bank, bank.syllabus, "1", 2) == ["mini-1-004", "mini-1-005"]
+    assert new_question_ids(bank, bank.syllabus, "1", 1, taken={"mini-1-009"}) == ["mini-1-010"]
+    assert new_question_ids(bank, bank.syllabus, "1.1", 1) == ["mini-1-1-001"]
+
+
+def test_create_all_exclusive_never_replaces_and_leaves_no_temporary_files(tmp_path):
+    from qbank.bank import create_all_exclusive
+
+    (tmp_path / "b.json").write_text("old")
+    created, taken = create_all_exclusive([(tmp_path / "a.json", "A"), (tmp_path / "b.json", "B"),
+                                           (tmp_path / "c.json", "C")])
+    assert created == [tmp_path / "a.json"] and taken == tmp_path / "b.json"
+    assert (tmp_path / "b.json").read_text() == "old" and not (tmp_path / "c.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json"]
+    created, taken = create_all_exclusive([(tmp_path / "sub" / "d.json", "D")])
+    assert taken is None and (tmp_path / "sub" / "d.json").read_text() == "D"

@@ -109,7 +109,9 @@ def test_no_category_needs_section(tmp_path, mini_bank):
     file = write(tmp_path, "q.txt", "What?\nA) a\nB) b\nANSWER: A\n")
     result = run("import", "aiken", file, "--into", mini_bank)
     assert result.exit_code == 1 and "choose their syllabus section with --section" in result.stderr
-    assert run("import", "aiken", file, "--into", mini_bank, "--section", "1.1").exit_code == 0
+    result = run("import", "aiken", file, "--into", mini_bank, "--section", "1.1")
+    assert result.exit_code == 0
+    assert "note: 1 question(s) have options without a rationale" in result.stderr
     assert load_bank(mini_bank).get("mini-1-1-001").options[0].rationale is None
 
 
