@@ -138,3 +138,8 @@ def test_export_then_import_gives_the_same_question(question):
         f"{s.id} {s.title}" for s in SYLLABUS.trail(question.section))
     assert item.category == expected_category
     assert comparable(item.question) == comparable(question)
+
+
+def test_a_question_right_below_a_category_line_is_read():
+    result = read("$CATEGORY: $course$/A//B\n::Q::Yes?{T}\n")
+    assert [(i.name, i.category) for i in result.questions] == [("Q", ("$course$", "A/B"))]

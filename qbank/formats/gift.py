@@ -157,9 +157,13 @@ def read_questions(data: bytes, options):
         if not body:
             continue
         if body.startswith("$CATEGORY:"):
-            path = body[len("$CATEGORY:"):].strip().replace("//", "\0").split("/")
+            # The category is its line; a question written right below it (no blank line) still counts.
+            line, _, body = body.partition("\n")
+            path = line[len("$CATEGORY:"):].strip().replace("//", "\0").split("/")
             category = tuple(p.replace("\0", "/").strip() for p in path if p.strip())
-            continue
+            body = body.strip()
+            if not body:
+                continue
         item = _read_question(body, meta, category, line_number)
         (questions if not isinstance(item, tuple) else skipped).append(item[0] if isinstance(item, tuple) else item)
     if not questions and skipped and all(s.kind == "description" for s in skipped):
