@@ -266,32 +266,39 @@ def plan_import(
     plan = ImportPlan(bank=bank, syllabus=mapper.syllabus, new_sections=mapper.created, skipped=result.skipped)
 
     taken = {q.id for q in bank.questions} | {p.stem for p in bank.paths.values()}
-    wanted = [item.question.id for item in result.questions]
-    keep_own = set()
-    for own in wanted:
-        if own and ID_PATTERN.match(own) and len(own) <= 64 and own not in taken and own not in keep_own:
+    # A question keeps the file's id when it is a valid id, free in the bank and its first use in the file.
+    keep_own: set[str] = set()
+    why_not: list[str | None] = []
+    for item in result.questions:
+        own = item.question.id
+        if not own:
+            why_not.append("")
+        elif not (ID_PATTERN.match(own) and len(own) <= 64):
+            why_not.append("is not a valid qbank id")
+        elif own in taken:
+            why_not.append("is taken in the bank")
+        elif own in keep_own:
+            why_not.append("is used twice in the file")
+        else:
             keep_own.add(own)
+            why_not.append(None)
     fresh_needed: dict[str, int] = {}
-    for item, home in zip(result.questions, homes):
-        if item.question.id not in keep_own:
+    for reason, home in zip(why_not, homes):
+        if reason is not None:
             fresh_needed[home] = fresh_needed.get(home, 0) + 1
     fresh = {home: iter(new_question_ids(bank, plan.syllabus, home, count, taken | keep_own))
              for home, count in fresh_needed.items()}
 
-    used = set()
     dirs: dict[str, Path] = {}
     documents = []
-    for item, home in zip(result.questions, homes):
-        own = item.question.id
+    for item, home, reason in zip(result.questions, homes, why_not):
         notes = list(item.notes)
-        if own in keep_own and own not in used:
-            question_id = own
+        if reason is None:
+            question_id = item.question.id
         else:
             question_id = next(fresh[home])
-            if own:
-                why = "is taken in the bank" if own in taken or own in used else "is not a valid qbank id"
-                notes.append(f"its id {own!r} {why}; given {question_id}")
-        used.add(question_id)
+            if reason:
+                notes.append(f"its id {item.question.id!r} {reason}; given {question_id}")
         extra = [s for s in item.question.syllabus if s != home]
         unknown = [s for s in extra if plan.syllabus.find(s) is None]
         if unknown:

@@ -224,3 +224,14 @@ def test_a_paper_export_goes_back_to_the_sections_its_tags_name(tmp_path, mini_b
     assert result.exit_code == 0, result.output
     assert "section" not in result.stdout.split("writes")[0]  # no section was added
     assert load_bank(mini_bank).get("moved-1").syllabus == ("1.1", "1")
+
+
+def test_an_id_used_twice_in_the_file_is_kept_once(tmp_path, mini_bank):
+    text = "// [id:twice]\n::A::First?{T}\n\n// [id:twice]\n::B::Second?{F}\n\n// [id:Bad Id]\n::C::Third?{T}\n"
+    result = run("import", "gift", write(tmp_path, "t.gift", text), "--into", mini_bank, "--section", "1")
+    assert result.exit_code == 0, result.output
+    assert "its id 'twice' is used twice in the file; given mini-1-004" in result.stderr
+    assert "its id 'Bad Id' is not a valid qbank id; given mini-1-005" in result.stderr
+    bank = load_bank(mini_bank)
+    assert (bank.get("twice").stem, bank.get("mini-1-004").stem, bank.get("mini-1-005").stem) == (
+        "First?", "Second?", "Third?")
