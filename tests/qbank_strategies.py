@@ -9,7 +9,7 @@ from qbank.model import Option, Question
 
 # Words carry the characters formats must escape (GIFT's ~ = # { } :, XML's
 # < > &, quotes, backslash, percent); markup comes only from whole tokens.
-_WORD_CHARS = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzABCXYZ0123456789éß~=#{}:<>&'\"%/\\.,?!()-"))
+_WORD_CHARS = st.sampled_from(list("abcdefghijklmnopqrstuvwxyzABCXYZ0123456789éß~=#{}:<>&'\"%/\\.,?!()[]-"))
 _WORD = st.text(_WORD_CHARS, min_size=1, max_size=8).filter(lambda w: not w.startswith(("-", "//")) and "\\n" not in w)
 _PLAIN_WORD = st.text(st.sampled_from(list("abcdefghijklmnopqrstuvwxyz")), min_size=1, max_size=8)
 _TOKEN = st.one_of(

@@ -143,3 +143,11 @@ def test_export_then_import_gives_the_same_question(question):
 def test_a_question_right_below_a_category_line_is_read():
     result = read("$CATEGORY: $course$/A//B\n::Q::Yes?{T}\n")
     assert [(i.name, i.category) for i in result.questions] == [("Q", ("$course$", "A/B"))]
+
+
+def test_texts_that_look_like_weights_or_formats_survive():
+    question = Question(id="w", type="single", stem="[plain] is a GIFT marker", syllabus=("1",),
+                        options=(Option("%50% off", False), Option("[html]x", True)))
+    back = gift.read_questions(gift.write_questions([question], SYLLABUS, ExportOptions()), ImportOptions("t"))
+    assert [(o.text, o.correct) for o in back.questions[0].question.options] == [("%50% off", False), ("[html]x", True)]
+    assert back.questions[0].question.stem == "[plain] is a GIFT marker"

@@ -79,7 +79,7 @@ def _question_lines(question) -> list[str]:
 
     texts = [question.stem, question.explanation or ""]
     texts += [t for o in question.options for t in (o.text, o.rationale or "")]
-    as_html = any(has_markup(t) or _NEEDS_HTML.search(t) for t in texts)
+    as_html = any(has_markup(t) or _NEEDS_HTML.search(t) or _FORMAT_PREFIX.match(t) for t in texts)
 
     def text(value: str) -> str:
         return _escape(_render(value, as_html))
@@ -102,7 +102,8 @@ def _question_lines(question) -> list[str]:
             weights = multiple_answer_fractions(correct, len(question.options) - correct)
         for option in question.options:
             if weights is None:
-                mark = "=" if option.correct else "~"
+                # An explicit 0 keeps a text that starts like a weight (%50%...) from being read as one.
+                mark = "=" if option.correct else ("~%0%" if _WEIGHT.match(text(option.text)) else "~")
             else:
                 mark = f"~%{percent(weights[0] if option.correct else weights[1])}%"
             feedback = f"#{text(option.rationale)}" if option.rationale else ""
@@ -119,8 +120,10 @@ def _render(value: str, as_html: bool) -> str:
     if not as_html:
         return value.strip()
     rendered = to_html(value)
-    # One paragraph is written without its <p>, as Moodle's own GIFT export does.
-    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+    # One paragraph is written without its <p>, as Moodle's own GIFT export does, unless
+    # the text starts like a [format] marker.
+    if (rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1
+            and not _FORMAT_PREFIX.match(rendered[3:])):
         rendered = rendered[3:-4]
     return rendered
 
