@@ -116,6 +116,8 @@ def test_tags_idnumber_points_and_formats():
     (b"<?xml version='1.0'?><quiz><question type='truefalse'>", "not well-formed XML"),
     (b"<?xml version='1.0'?><html><body/></html>", "the root element is <html>"),
     (b"<quiz>\n<question>\xff</question></quiz>", ":2:11: not valid UTF-8"),
+    (b"<quiz><question type='truefalse'><name><text>&secret;</text></name></question></quiz>",
+     "1:46: not well-formed XML \\(undefined entity"),
 ])
 def test_wrong_input_gets_a_clear_error(data, message):
     with pytest.raises(FormatError, match=message):
@@ -138,7 +140,8 @@ def xxe(path) -> bytes:
 def test_entities_and_dtds_are_refused(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP SECRET")
-    for data in (BILLION_LAUGHS, xxe(secret)):
+    external_dtd = b'<?xml version="1.0"?><!-- a comment --><!DOCTYPE quiz SYSTEM "http://example.com/q.dtd"><quiz/>'
+    for data in (BILLION_LAUGHS, xxe(secret), external_dtd):
         with pytest.raises(FormatError, match="refused: the file declares a DTD") as caught:
             read(data)
         assert "TOP SECRET" not in str(caught.value)
