@@ -252,12 +252,9 @@ _TEXT_FORMATS = {"html", "moodle_auto_format", "plain_text", "markdown", "wiki_l
 def read_questions(data: bytes, options):
     from qbank.importing import ImportResult, Skipped, decode_utf8
 
-    root = _parse_xml(data, options.source, decode_utf8)
     questions, skipped = [], []
     category: tuple[str, ...] = ()
-    # A lone <question> (as Moodle's own qtype fixtures hold) is read as a one-question file.
-    elements = [root] if root.tag == "question" else root.findall("question")
-    for number, element in enumerate(elements, start=1):
+    for number, element in enumerate(_question_elements(data, options.source, decode_utf8), start=1):
         kind = (element.get("type") or "").strip()
         if kind == "category":
             category = _category_path(_child_text(element, "category"))
@@ -288,7 +285,7 @@ class _StopAtRoot:
         return None
 
 
-def _parse_xml(data: bytes, source: str, decode_utf8):
+def _check_prolog(data: bytes, source: str, decode_utf8) -> None:
     import xml.etree.ElementTree as ET
 
     from defusedxml import DefusedXmlException
@@ -298,11 +295,10 @@ def _parse_xml(data: bytes, source: str, decode_utf8):
 
     # Moodle reads XML files as UTF-8 only; checking first gives a message
     # with line and column instead of a parser error about tokens.
-    text = decode_utf8(data, source)
-    start = text.lstrip()[:1]
-    if start != "<":
+    opening = decode_utf8(data, source).lstrip()[:20]  # the decoded copy is not kept
+    if not opening.startswith("<"):
         raise FormatError(
-            f"{source}: this is not XML (it starts with {text.lstrip()[:20]!r}); a Moodle XML file starts "
+            f"{source}: this is not XML (it starts with {opening!r}); a Moodle XML file starts "
             "with <?xml ...?> and <quiz>. For a GIFT or Aiken file use `qbank import gift` or `qbank import aiken`"
         )
     # Entities can only be declared in a DTD, and a DTD only before the root
@@ -322,18 +318,43 @@ def _parse_xml(data: bytes, source: str, decode_utf8):
             "never does, and expanding them could read local files or exhaust memory"
         ) from None
     except ET.ParseError:
-        pass  # reported with its position by the full parse below
+        pass  # reported with its position by the full parse
+
+
+def _question_elements(data: bytes, source: str, decode_utf8):
+    """Each top-level <question>, complete, read as a stream and dropped once used,
+    so memory holds one question's tree at a time, not the whole file's."""
+    import io
+    import xml.etree.ElementTree as ET
+
+    from qbank.errors import FormatError
+
+    _check_prolog(data, source, decode_utf8)
+    depth = 0
+    root = None
     try:
-        root = ET.fromstring(data)
+        for event, element in ET.iterparse(io.BytesIO(data), events=("start", "end")):
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    root = element
+                    if root.tag not in ("quiz", "question"):
+                        raise FormatError(f"{source}: the root element is <{root.tag}>, not <quiz>; "
+                                          "this is not a Moodle XML question file")
+                continue
+            depth -= 1
+            if depth == 1 and element.tag == "question":
+                yield element
+                root.clear()
+            elif depth == 0 and element.tag == "question":
+                # A lone <question> (as Moodle's own qtype fixtures hold) is a one-question file.
+                yield element
     except ET.ParseError as error:
         line, column = error.position
         raise FormatError(
             f"{source}:{line}:{column + 1}: not well-formed XML ({str(error).split(':')[0]}); "
             "is the file complete? Export it from Moodle again"
         ) from None
-    if root.tag not in ("quiz", "question"):
-        raise FormatError(f"{source}: the root element is <{root.tag}>, not <quiz>; this is not a Moodle XML question file")
-    return root
 
 
 def _child_text(element, tag: str) -> str:
