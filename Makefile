@@ -24,12 +24,17 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-demo
 	$(BIN)/qbank validate $(BANK)
 	$(BIN)/qbank stats --bank $(BANK)
+	mkdir -p $(OUT)
+	$(BIN)/qbank export moodle --bank $(BANK) -o $(OUT)/itil4-foundation.moodle.xml
+	$(BIN)/qbank export qti --bank $(BANK) -o $(OUT)/itil4-foundation.qti21.zip
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-demo
 	$(BIN)/python bench/bench_validate.py
+	$(BIN)/python bench/bench_export.py
+	$(BIN)/python bench/bench_import.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

@@ -317,10 +317,22 @@ def write_atomic(path: Path, text: str | bytes) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
     except BaseException:
         _unlink_quietly(tmp)
         raise
+
+
+def _file_mode(path: Path) -> int:
+    """The replaced file's permissions, or for a new file what open() would give
+    (mkstemp's temporary files are private, 0600)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def create_exclusive(path: Path, text: str) -> bool:

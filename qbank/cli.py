@@ -312,12 +312,14 @@ def import_(format_name, file, into, section, category_map, dry_run, partial, ma
 @click.option("--paper", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Export exactly the questions of a built paper: the manifest.json `qbank build` wrote.")
 @click.option("--variant", help="With --paper: the variant label, e.g. A.")
+@click.option("--blueprint", "blueprint_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="qti only: a test that draws per candidate as this blueprint says (selection per section).")
 @click.option("--skip-unsupported", is_flag=True,
               help="Leave out (and list) questions the format cannot express, instead of failing.")
 @bank_option
 @friendly_errors
-def export(format_name, output, section, tag, status, include_retired, manifest_path, variant, skip_unsupported,
-           bank_path):
+def export(format_name, output, section, tag, status, include_retired, manifest_path, variant, blueprint_path,
+           skip_unsupported, bank_path):
     """Export questions for an LMS: FORMAT is moodle, qti (a QTI 2.1 zip), gift or aiken.
 
     Exports the bank (filtered by --section/--tag/--status), or with
@@ -330,9 +332,10 @@ def export(format_name, output, section, tag, status, include_retired, manifest_
       qbank export moodle -o out/itil4.moodle.xml
       qbank export qti --section 2.4 --status approved -o out/2.4.qti21.zip
       qbank export moodle --paper out/manifest.json --variant A -o out/paper-A.xml
+      qbank export qti --blueprint templates/itil4-foundation.json -o out/mock.qti21.zip
     """
     from qbank.bank import write_atomic
-    from qbank.export import bank_questions, export_questions, paper_questions
+    from qbank.export import bank_questions, blueprint_pools, export_questions, paper_questions, read_blueprint
     from qbank.formats import ExportOptions
 
     bank = _load(bank_path)
@@ -347,6 +350,14 @@ def export(format_name, output, section, tag, status, include_retired, manifest_
             raise click.UsageError("--variant needs --paper")
         questions = bank_questions(bank, section, tag, status, include_retired)
         options = ExportOptions(title=bank.syllabus.title)
+    if blueprint_path:
+        if format_name != "qti" or manifest_path:
+            raise click.UsageError("--blueprint works with the qti format and a bank, not with --paper")
+        blueprint = read_blueprint(blueprint_path)
+        pools = blueprint_pools(blueprint, questions, bank.syllabus)
+        drawn = {qid for pool in pools for qid in pool.question_ids}
+        questions = [q for q in questions if q.id in drawn]
+        options = ExportOptions(title=blueprint.title, pools=pools)
     result = export_questions(format_name, questions, bank.syllabus, options, skip_unsupported)
     for question_id, reason in result.skipped:
         click.echo(f"skipped {question_id}: {reason}", err=True)

@@ -88,3 +88,72 @@ def export_questions(format_name: str, questions: list[Question], syllabus: Syll
     if not kept:
         raise FormatError("no questions to export; check the filters (--section, --tag, --status)")
     return ExportResult(module.write_questions(kept, syllabus, options), len(kept), unsupported)
+
+
+# -- blueprints as QTI selection pools --------------------------------------------------
+# The papers work adds qbank/blueprint.py (read_blueprint) and qbank/select.py
+# (rule_predicate); until both are on main, the two small functions below
+# stand in for them, and at merge they are replaced by those.
+
+
+def read_blueprint(path):
+    """The Blueprint in a JSON file, checked against the blueprint schema."""
+    import json
+    from pathlib import Path
+
+    from qbank.model import Blueprint, BlueprintSection, DrawRule
+    from qbank.schema import schema_errors
+
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise QbankError(f"{path}: no such blueprint") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise QbankError(f"{path}: not a readable blueprint: {error}") from None
+    errors = schema_errors("blueprint", document)
+    if errors:
+        raise QbankError("\n".join(f"{path}: {where}: {message}" for where, message in errors))
+    sections = tuple(
+        BlueprintSection(count=s["count"], title=s.get("title"), rule=DrawRule(
+            syllabus=tuple(s.get("syllabus", ())), tags=tuple(s.get("tags", ())),
+            exclude_tags=tuple(s.get("exclude_tags", ())), difficulty=tuple(s.get("difficulty", ())),
+            types=tuple(s.get("types", ())), status=tuple(s.get("status", ("approved",)))))
+        for s in document["sections"]
+    )
+    return Blueprint(title=document["title"], sections=sections, exclude=tuple(document.get("exclude", ())))
+
+
+def _rule_predicate(section, syllabus: Syllabus):
+    rule = section.rule
+    wanted_sections = frozenset().union(*(syllabus.ids_under(s) or {s} for s in rule.syllabus))
+    return lambda q: (
+        q.status != "retired" and q.status in rule.status
+        and (not rule.types or q.type in rule.types)
+        and (not rule.difficulty or q.difficulty in rule.difficulty)
+        and (not rule.tags or not set(rule.tags).isdisjoint(q.tags))
+        and set(rule.exclude_tags).isdisjoint(q.tags)
+        and (not wanted_sections or not wanted_sections.isdisjoint(q.syllabus))
+    )
+
+
+def blueprint_pools(blueprint, questions: list[Question], syllabus: Syllabus) -> tuple:
+    """Each blueprint section as a pool the LMS draws ``count`` questions from.
+
+    A question goes into the first section whose rule it matches, so a
+    candidate can never be given the same question twice.
+    """
+    from qbank.formats import Pool
+
+    taken = set(blueprint.exclude)
+    pools = []
+    for n, section in enumerate(blueprint.sections, 1):
+        test = _rule_predicate(section, syllabus)
+        ids = tuple(q.id for q in questions if q.id not in taken and test(q))
+        title = section.title or f"Section {n}"
+        if len(ids) < section.count:
+            raise QbankError(f"blueprint section {n} ({title}) draws {section.count} questions "
+                             f"but only {len(ids)} match it; relax its rule or write more questions")
+        taken.update(ids)
+        pools.append(Pool(title, section.count, ids))
+    return tuple(pools)

@@ -16,21 +16,33 @@ def mini_bank(tmp_path) -> Path:
     return target
 
 
-def _shared_dir() -> Path | None:
-    # CI puts shared/ beside the clone; a git worktree sits one level deeper.
-    for candidate in (REPO.parent / "shared", REPO.parent.parent / "shared"):
-        if (candidate / "conformance").is_dir():
+def make_question(qid="q-001", qtype="single", keys=(1,), count=4, **fields):
+    """A valid question built in code: options "Option A"…, keys at the given positions."""
+    from qbank.model import Option, Question
+
+    if qtype == "truefalse" and "options" not in fields:
+        fields["options"] = (Option("True", 0 in keys, "Why true."), Option("False", 1 in keys, "Why false."))
+    fields.setdefault("options", tuple(
+        Option(f"Option {chr(65 + n)}", n in keys, f"Rationale {chr(65 + n)}.") for n in range(count)
+    ))
+    fields.setdefault("syllabus", ("1",))
+    fields.setdefault("stem", f"Stem of {qid}?")
+    return Question(id=qid, type=qtype, **fields)
+
+
+def conformance_dir() -> Path | None:
+    """shared/conformance beside the repository (CI), or beside a parent folder (a git worktree)."""
+    for parent in REPO.resolve().parents:
+        candidate = parent / "shared" / "conformance"
+        if (candidate / "validate_qti.py").is_file():
             return candidate
     return None
 
 
-SHARED = _shared_dir()
-MOODLE_FIXTURES = SHARED / "conformance" / "moodle-fixtures" if SHARED else None
-
-
 @pytest.fixture
 def moodle_fixtures() -> Path:
-    """Moodle's own import/export fixtures (shared/conformance), or skip."""
-    if MOODLE_FIXTURES is None or not MOODLE_FIXTURES.is_dir():
+    """Moodle's own import/export fixtures (shared/conformance/moodle-fixtures), or skip."""
+    found = conformance_dir()
+    if found is None or not (found / "moodle-fixtures").is_dir():
         pytest.skip("shared/conformance/moodle-fixtures not found beside the repository")
-    return MOODLE_FIXTURES
+    return found / "moodle-fixtures"

@@ -136,3 +136,17 @@ def test_create_all_exclusive_never_replaces_and_leaves_no_temporary_files(tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json"]
     created, taken = create_all_exclusive([(tmp_path / "sub" / "d.json", "D")])
     assert taken is None and (tmp_path / "sub" / "d.json").read_text() == "D"
+def test_write_atomic_writes_bytes_and_gives_new_files_normal_permissions(tmp_path):
+    import os
+
+    from qbank.bank import write_atomic
+
+    target = tmp_path / "out.bin"
+    write_atomic(target, b"\x00\xffdata")
+    assert target.read_bytes() == b"\x00\xffdata"
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+    target.chmod(0o600)
+    write_atomic(target, "text")
+    assert target.read_text() == "text" and target.stat().st_mode & 0o777 == 0o600

@@ -98,3 +98,81 @@ def test_python_dash_m_and_help_do_not_import_heavy_modules():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "validate" in result.stdout
     assert "HEAVY []" in result.stdout
+
+
+# -- export ------------------------------------------------------------------------------
+
+
+def test_export_moodle_and_qti(tmp_path):
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    result = run("export", "moodle", "--bank", FIXTURES / "mini", "-o", tmp_path / "sub" / "mini.xml")
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.stdout and "3 question(s) as moodle" in result.stdout
+    root = ET.parse(tmp_path / "sub" / "mini.xml").getroot()
+    assert sorted(q.findtext("idnumber") for q in root if q.get("type") != "category") == \
+        ["mini-1-001", "mini-1-002", "mini-1-003"]
+    result = run("export", "qti", "--bank", FIXTURES / "mini", "--status", "approved", "-o", tmp_path / "mini.zip")
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "mini.zip") as archive:
+        assert sorted(n for n in archive.namelist() if n.startswith("items/")) == \
+            ["items/mini-1-001.xml", "items/mini-1-002.xml"]
+
+
+def test_export_paper_variant(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"qbank_manifest": 1, "blueprint": {"title": "Mock"}, "variants": [
+        {"label": "A", "items": [{"id": "mini-1-003", "order": [1, 0]}, {"id": "mini-1-001", "order": [3, 2, 1, 0]}]}]}))
+    result = run("export", "moodle", "--bank", FIXTURES / "mini", "--paper", manifest, "--variant", "A",
+                 "-o", tmp_path / "paper.xml")
+    assert result.exit_code == 0, result.output
+    root = ET.parse(tmp_path / "paper.xml").getroot()
+    assert [q.findtext("category/text") or q.findtext("idnumber") for q in root] == \
+        ["$course$/top/Mini bank/Mock (variant A)", "mini-1-003", "mini-1-001"]
+    assert root[2].findtext("shuffleanswers") == "false"
+    assert [a.findtext("text") for a in root[2].findall("answer")][0] == "<p>Mercury</p>"
+
+
+def test_export_usage_errors_and_unknown_format(tmp_path):
+    result = run("export", "moodle", "--bank", FIXTURES / "mini", "--variant", "A", "-o", tmp_path / "x.xml")
+    assert result.exit_code == 2 and "--variant needs --paper" in result.stderr
+    result = run("export", "pdfx", "--bank", FIXTURES / "mini", "-o", tmp_path / "x.xml")
+    assert result.exit_code == 1 and "Error: unknown format 'pdfx'" in result.stderr
+    assert not (tmp_path / "x.xml").exists()
+
+
+def test_export_unsupported_question_fails_unless_skipped(mini_bank, tmp_path):
+    doc = {"id": "mini-1-004", "type": "multiple", "stem": "Eleven keys?", "syllabus": ["1"], "status": "approved",
+           "options": [{"text": f"Option {n}", "correct": n < 11, "rationale": "Because."} for n in range(12)]}
+    (mini_bank / "1-basics" / "mini-1-004.json").write_text(json.dumps(doc))
+    out = tmp_path / "out.xml"
+    result = run("export", "moodle", "--bank", mini_bank, "-o", out)
+    assert result.exit_code == 1
+    assert "mini-1-004: 11 correct options" in result.stderr and "Traceback" not in result.output
+    assert not out.exists()
+    result = run("export", "moodle", "--bank", mini_bank, "--skip-unsupported", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "skipped mini-1-004: 11 correct options" in result.stderr and out.exists()
+
+
+def test_export_qti_blueprint_draws_per_section(tmp_path):
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    blueprint = tmp_path / "bp.json"
+    blueprint.write_text(json.dumps({"schema_version": 1, "title": "Mini mock",
+                                     "sections": [{"title": "Sub", "count": 1, "syllabus": ["1.1"]}]}))
+    out = tmp_path / "mock.zip"
+    result = run("export", "qti", "--bank", FIXTURES / "mini", "--blueprint", blueprint, "-o", out)
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        test = ET.fromstring(archive.read("assessment-test.xml"))
+        assert [n for n in archive.namelist() if n.startswith("items/")] == ["items/mini-1-002.xml"]
+    ns = {"q": "http://www.imsglobal.org/xsd/imsqti_v2p1"}
+    assert test.get("title") == "Mini mock"
+    assert test.find(".//q:assessmentSection/q:selection", ns).get("select") == "1"
+    result = run("export", "moodle", "--bank", FIXTURES / "mini", "--blueprint", blueprint, "-o", out)
+    assert result.exit_code == 2 and "--blueprint works with the qti format" in result.stderr

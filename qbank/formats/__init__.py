@@ -66,6 +66,22 @@ def get_format(name: str) -> ModuleType:
     return importlib.import_module(module_name)
 
 
+def by_home_section(questions, syllabus):
+    """(section trail, questions) per syllabus section, in syllabus order, for
+    sections that hold questions; the trail is the section and its ancestors,
+    outermost first. Questions whose home section the syllabus does not know
+    come last with the trail ()."""
+    groups: dict = {}
+    for question in questions:
+        groups.setdefault(question.section, []).append(question)
+    for section, ancestors in syllabus.walk():
+        if section.id in groups:
+            yield ancestors + (section,), groups.pop(section.id)
+    strays = [question for group in groups.values() for question in group]
+    if strays:
+        yield (), strays
+
+
 def names_with(capability: str) -> list[str]:
     """Format names whose module provides ``capability`` (imports each module)."""
     return sorted(name for name in FORMATS if hasattr(get_format(name), capability))

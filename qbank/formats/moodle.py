@@ -26,7 +26,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from qbank.errors import UnsupportedQuestion
-from qbank.formats import ExportOptions
+from qbank.formats import ExportOptions, by_home_section
 from qbank.formats.xmltext import check_question
 from qbank.markup import to_html, to_plain
 from qbank.model import Question, Syllabus
@@ -60,6 +60,7 @@ COMBINED_FEEDBACK = (
     ("partiallycorrectfeedback", "Your answer is partially correct."),
     ("incorrectfeedback", "Your answer is incorrect."),
 )
+_COMBINED_FEEDBACK_HTML = tuple((tag, to_html(text)) for tag, text in COMBINED_FEEDBACK)
 MULTICHOICE_PENALTY = "0.3333333"
 NAME_STEM_CHARS = 60
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -131,7 +132,7 @@ def write_questions(questions, syllabus: Syllabus, options: ExportOptions = Expo
         for question in group:
             quiz.append(question_element(question))
     ET.indent(quiz)
-    return XML_DECLARATION + ET.tostring(quiz, encoding="utf-8", xml_declaration=False) + b"\n"
+    return XML_DECLARATION + ET.tostring(quiz, encoding="unicode").encode() + b"\n"
 
 
 def category_path(names) -> str:
@@ -144,20 +145,10 @@ def _category_groups(questions, syllabus: Syllabus, options: ExportOptions):
     if options.category:
         yield category_path([top, options.category]), questions
         return
-    by_section: dict[str | None, list[Question]] = {}
-    for question in questions:
-        by_section.setdefault(question.section, []).append(question)
-    known = set()
-    for section, ancestors in syllabus.walk():
-        known.add(section.id)
-        if section.id in by_section:
-            names = [top] + [f"{s.id} {s.title}" for s in ancestors + (section,)]
-            yield category_path(names), by_section[section.id]
     # Questions whose home section is not in the syllabus (a bank that was
     # not validated) still go somewhere visible: the top category.
-    strays = [q for section, group in by_section.items() if section not in known for q in group]
-    if strays:
-        yield category_path([top]), strays
+    for trail, group in by_home_section(questions, syllabus):
+        yield category_path([top] + [f"{s.id} {s.title}" for s in trail]), group
 
 
 def question_element(question: Question) -> ET.Element:
@@ -171,7 +162,6 @@ def question_element(question: Question) -> ET.Element:
     _html(element, "generalfeedback", question.explanation or "")
     sub(element, "defaultgrade").text = _number(question.points)
     sub(element, "penalty").text = "1" if moodle_type == "truefalse" else MULTICHOICE_PENALTY
-    sub(element, "hidden").text = "0"
     sub(element, "idnumber").text = question.id
     if moodle_type == "truefalse":
         _truefalse_answers(element, question)
@@ -181,8 +171,8 @@ def question_element(question: Question) -> ET.Element:
         sub(element, "shuffleanswers").text = "true" if shuffle else "false"
         sub(element, "answernumbering").text = "ABCD"
         sub(element, "showstandardinstruction").text = "0"
-        for tag, text in COMBINED_FEEDBACK:
-            _html(element, tag, text)
+        for tag, html in _COMBINED_FEEDBACK_HTML:
+            ET.SubElement(ET.SubElement(element, tag, format="html"), "text").text = html
         if question.type == "multiple":
             sub(element, "shownumcorrect")
         for option, fraction in zip(question.options, fractions):

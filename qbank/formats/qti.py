@@ -39,7 +39,7 @@ import zipfile
 
 from qbank import __version__
 from qbank.errors import FormatError, UnsupportedQuestion
-from qbank.formats import ExportOptions
+from qbank.formats import ExportOptions, by_home_section
 from qbank.formats.xmltext import check_question
 from qbank.markup import Code, Emphasis, LineBreak, ListBlock, Paragraph, Strong, Text, has_markup, parse, to_plain
 from qbank.model import Question, Syllabus
@@ -327,17 +327,8 @@ def _test_sections(questions: list[Question], syllabus: Syllabus, options: Expor
     if options.category:
         yield options.category, None, questions
         return
-    by_section: dict[str | None, list[Question]] = {}
-    for question in questions:
-        by_section.setdefault(question.section, []).append(question)
-    known = set()
-    for section, _ in syllabus.walk():
-        known.add(section.id)
-        if section.id in by_section:
-            yield f"{section.id} {section.title}", None, by_section[section.id]
-    strays = [q for section, group in by_section.items() if section not in known for q in group]
-    if strays:
-        yield "Other questions", None, strays
+    for trail, group in by_home_section(questions, syllabus):
+        yield (f"{trail[-1].id} {trail[-1].title}" if trail else "Other questions"), None, group
 
 
 # -- the manifest --------------------------------------------------------------------------
@@ -429,9 +420,27 @@ def _lang_string(parent: ET.Element, text: str) -> None:
 # -- serialisation ---------------------------------------------------------------------------
 
 
+# Elements whose content is text: indenting inside them would add spaces a
+# candidate sees (between **bold** and *italic*, say), so they stay as built.
+_TEXT_CONTENT = frozenset({"p", "li", "simpleChoice", "code", "strong", "em"})
+
+
+def _indent(element: ET.Element, level: int = 0) -> None:
+    if not len(element) or element.tag in _TEXT_CONTENT:
+        return
+    pad = "\n" + "  " * (level + 1)
+    if not element.text or not element.text.strip():
+        element.text = pad
+    for child in element:
+        _indent(child, level + 1)
+        if not child.tail or not child.tail.strip():
+            child.tail = pad
+    child.tail = pad[:-2]
+
+
 def _document(root: ET.Element) -> bytes:
-    ET.indent(root)
-    return XML_DECLARATION + ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
+    _indent(root)
+    return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode() + b"\n"
 
 
 def _number(value: float) -> str:
