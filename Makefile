@@ -27,6 +27,7 @@ demo: $(VENV)/.installed-demo
 	mkdir -p $(OUT)
 	$(BIN)/qbank export moodle --bank $(BANK) -o $(OUT)/itil4-foundation.moodle.xml
 	$(BIN)/qbank export qti --bank $(BANK) -o $(OUT)/itil4-foundation.qti21.zip
+	$(BIN)/qbank build templates/itil4-foundation-mock.json --bank $(BANK) --seed 2026 --variants 3 --out $(OUT)/
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
@@ -35,6 +36,7 @@ bench: $(VENV)/.installed-demo
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_build.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

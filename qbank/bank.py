@@ -307,14 +307,13 @@ def dumps(doc) -> str:
 
 
 def write_atomic(path: Path, text: str | bytes) -> None:
-    """Replace ``path`` with ``text`` (str, or bytes written as they are) all at once:
-    readers see the old or the new file."""
+    """Replace ``path`` with ``text`` (or bytes) all at once: readers see the old or the new file."""
     path = Path(path)
+    data = text.encode("utf-8") if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        mode = {"mode": "wb"} if isinstance(text, bytes) else {"mode": "w", "encoding": "utf-8", "newline": "\n"}
-        with os.fdopen(fd, **mode) as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, _file_mode(path))

@@ -52,6 +52,8 @@ def cli():
       qbank list --section 2.4       list questions of one syllabus section
       qbank show itil4f-2-4-001      one question with its key and rationales
       qbank stats                    counts and answer-key balance
+      qbank build templates/itil4-foundation-mock.json --seed 2026 --variants 3
+                                     papers, keys and answer sheets (PDF, DOCX)
     """
 
 
@@ -365,3 +367,86 @@ def export(format_name, output, section, tag, status, include_retired, manifest_
     write_atomic(output, result.data)
     click.echo(f"wrote {output}: {result.exported} question(s) as {format_name}"
                + (f", {len(result.skipped)} skipped" if result.skipped else ""))
+# -- build -----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("blueprint_path", metavar="BLUEPRINT", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--seed", type=int, default=0, show_default=True, help="Same bank, blueprint and seed → the same papers.")
+@click.option("--variants", type=click.IntRange(min=1), default=1, show_default=True, help="Number of variants (A, B, …, Z, AA, …).")
+@click.option("--distinct", is_flag=True, help="Draw different questions for each variant where the bank allows (default: same questions, new order).")
+@click.option("--exclude", "exclude_ids", multiple=True, metavar="ID", help="Never draw this question (repeatable).")
+@click.option("--exclude-used", "used_manifests", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="MANIFEST", help="Never draw a question an earlier build used (repeatable).")
+@click.option("--from-manifest", "manifest_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Rebuild exactly the papers a manifest.json describes (no BLUEPRINT needed).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out"), show_default=True,
+              help="Folder for the papers, keys and manifest.json.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["pdf", "docx"]),
+              help="Output format (repeatable). Default: pdf and docx.")
+@click.option("--answer-sheet", is_flag=True, help="Add an answer sheet with a bubble grid to each paper (also when the blueprint says answer_sheet: true).")
+@click.option("--font", type=click.Path(exists=True, dir_okay=False), help="TrueType font for the PDFs, for scripts DejaVu Sans lacks.")
+@click.option("--docx-template", type=click.Path(exists=True, dir_okay=False), help="A .docx whose styles the Word papers use.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Worker processes. Default: one per CPU.")
+@bank_option
+@friendly_errors
+def build(blueprint_path, seed, variants, distinct, exclude_ids, used_manifests, manifest_path, out_dir, formats,
+          answer_sheet, font, docx_template, jobs, bank_path):
+    """Build randomized exam papers, answer keys and a manifest from a blueprint.
+
+    For each variant X it writes NAME-X.pdf, NAME-X-key.pdf, NAME-X.docx and
+    NAME-X-key.docx, and manifest.json, which records exactly what each
+    variant holds. The same bank, blueprint and seed always give the same
+    files, byte for byte (dates come from SOURCE_DATE_EPOCH when set).
+
+    \b
+    Examples:
+      qbank build templates/itil4-foundation-mock.json --seed 2026 --variants 3 --out out/
+      qbank build templates/itil4-2.4-quiz.json --distinct --variants 2 --answer-sheet
+      qbank build templates/itil4-foundation-mock.json --exclude-used out/manifest.json --out retake/
+      qbank build --from-manifest out/manifest.json --out rebuilt/
+    """
+    import sys
+    from contextlib import nullcontext
+
+    from qbank import build as builder
+    from qbank.bank import load_bank
+    from qbank.formats import PaperOptions
+    from qbank.manifest import read_manifest, used_ids
+
+    if bool(blueprint_path) == bool(manifest_path):
+        raise click.UsageError("give a BLUEPRINT, or --from-manifest MANIFEST (not both)")
+    if manifest_path:
+        context = click.get_current_context()
+        for name, flag in (("seed", "--seed"), ("variants", "--variants"), ("distinct", "--distinct"),
+                           ("exclude_ids", "--exclude"), ("used_manifests", "--exclude-used")):
+            if context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE:
+                raise click.UsageError(f"{flag} does not go with --from-manifest: the manifest fixes every question")
+        manifest = read_manifest(manifest_path)
+        bank = load_bank(builder.find_bank_for(bank_path, (manifest.get("bank") or {}).get("id")))
+        plan = builder.plan_from_manifest(bank, manifest, str(manifest_path))
+    else:
+        from qbank.blueprint import read_blueprint
+
+        blueprint, document = read_blueprint(blueprint_path)
+        exclude = set(exclude_ids)
+        for used in used_manifests:
+            exclude |= used_ids(read_manifest(used))
+        bank = load_bank(builder.find_bank_for(bank_path, blueprint.bank))
+        plan = builder.plan_build(bank, blueprint, document, seed, variants, distinct, exclude)
+    answer_sheet = answer_sheet or plan.papers[0].blueprint.answer_sheet
+    options = PaperOptions(answer_sheet=answer_sheet, font=font, docx_template=docx_template, syllabus=bank.syllabus,
+                           timestamp=builder.source_date_epoch())
+    formats = formats or builder.PAPER_FORMATS
+    many = len(plan.papers) > 3
+    bar = click.progressbar(length=len(plan.papers), label="Building variants", file=sys.stderr) if many else nullcontext()
+    with bar:
+        plan.files = builder.render_all(plan.papers, formats, options, jobs,
+                                        on_variant=(lambda _: bar.update(1)) if many else None)
+    written = builder.write_build(out_dir, plan)
+    if not many:
+        for path in written:
+            click.echo(f"wrote {path}")
+    paper = plan.papers[0]
+    click.echo(f"{len(plan.papers)} variant(s) of {paper.blueprint.title!r} ({len(paper.items)} questions, "
+               f"seed {plan.manifest['seed']}): {len(written)} files in {out_dir}")

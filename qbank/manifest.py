@@ -92,3 +92,79 @@ def variant_questions(manifest: dict, label: str, bank) -> list[Question]:
             )
         questions.append(replace(question, options=tuple(question.options[i] for i in order), shuffle=False))
     return questions
+
+
+# -- writing and replaying -------------------------------------------------------
+
+
+def key_letters(positions) -> list[str]:
+    from qbank.select import spreadsheet_label
+
+    return [spreadsheet_label(p) for p in positions]
+
+
+def used_questions_hash(papers) -> str:
+    """content_hash of every question the papers use (each once)."""
+    from qbank.bank import question_to_dict
+
+    used = {item.question.id: item.question for paper in papers for item in paper.items}
+    return content_hash([question_to_dict(q) for q in used.values()])
+
+
+def build_manifest(bank_id: str, blueprint_document: dict, papers, seed: int, distinct: bool) -> dict:
+    """The manifest of a build, in the version-1 layout above.
+
+    ``name`` (the output base name, which may come from the blueprint's file
+    name) is an addition to that layout, so a rebuild names files the same.
+    """
+    return {
+        "qbank_manifest": MANIFEST_VERSION,
+        "bank": {"id": bank_id, "content_hash": used_questions_hash(papers)},
+        "blueprint": blueprint_document,
+        "name": papers[0].blueprint.name if papers else None,
+        "seed": seed,
+        "distinct": distinct,
+        "variants": [
+            {
+                "label": paper.variant,
+                "items": [
+                    {"id": item.question.id, "order": list(item.order), "key": key_letters(item.key_positions)}
+                    for item in paper.items
+                ],
+            }
+            for paper in papers
+        ],
+    }
+
+
+def used_ids(manifest: dict) -> set[str]:
+    """Every question id any variant of the manifest used (for --exclude-used)."""
+    return {item.get("id") for variant in manifest["variants"] for item in variant["items"]}
+
+
+def papers_from_manifest(manifest: dict, bank, source: str = "manifest"):
+    """The papers a manifest describes, rebuilt from ``bank``; ManifestError if the bank changed."""
+    from qbank.blueprint import blueprint_from_dict
+    from qbank.model import Paper, PaperItem
+
+    blueprint = blueprint_from_dict(manifest.get("blueprint"), default_name=manifest.get("name") or "exam", source=f"{source}: $.blueprint")
+    section_titles = [section.title for section in blueprint.sections for _ in range(section.count)]
+    papers = []
+    for index, variant in enumerate(manifest["variants"]):
+        questions = variant_questions(manifest, variant["label"], bank)
+        if len(questions) != len(section_titles):
+            raise ManifestError(
+                f"{source}: $.variants[{index}]: {len(questions)} questions, but the blueprint asks for {len(section_titles)}"
+            )
+        items = tuple(
+            PaperItem(bank.get(item["id"]), tuple(item.get("order") or range(len(question.options))), title)
+            for item, question, title in zip(variant["items"], questions, section_titles)
+        )
+        papers.append(Paper(blueprint=blueprint, variant=variant["label"], items=items, seed=manifest.get("seed")))
+    expected = (manifest.get("bank") or {}).get("content_hash")
+    if expected and used_questions_hash(papers) != expected:
+        raise ManifestError(
+            f"{source}: the questions it uses changed since the build (content hash differs), so the papers "
+            "would not be the same; build new papers, or check out the bank as it was"
+        )
+    return papers

@@ -142,6 +142,7 @@ class Blueprint:
     shuffle_questions: bool = True
     shuffle_options: bool = True
     variant_labels: tuple[str, ...] = ()
+    answer_sheet: bool = False
 
     @property
     def question_count(self) -> int:

@@ -24,6 +24,11 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from qbank.errors import FormatError
+from qbank.model import Syllabus
+
+# 2000-01-01T00:00:00Z: the date reportlab's invariant mode stamps, used for
+# every date in a paper when SOURCE_DATE_EPOCH is not set.
+DEFAULT_EPOCH = 946684800
 
 @dataclass(frozen=True)
 class Pool:
@@ -49,10 +54,29 @@ class ExportOptions:
     pools: tuple[Pool, ...] | None = None
 
 
+@dataclass(frozen=True)
+class PaperOptions:
+    """What the printable-paper writers (pdf, docx) are told besides the paper."""
+
+    # Add an answer sheet with a bubble grid after the questions.
+    answer_sheet: bool = False
+    # A TrueType font for scripts the bundled DejaVu Sans lacks; sibling
+    # files named like NAME-Bold.ttf / NAME-Italic.ttf are used when present.
+    font: str | None = None
+    # A .docx whose styles the DOCX papers use (Title, Heading 1, List Number…).
+    docx_template: str | None = None
+    # For section titles in the answer keys.
+    syllabus: Syllabus | None = None
+    # Seconds since the epoch for every date stamped in a file (SOURCE_DATE_EPOCH).
+    timestamp: int = DEFAULT_EPOCH
+
+
 FORMATS: dict[str, str] = {
     "aiken": "qbank.formats.aiken",
+    "docx": "qbank.formats.docx",
     "gift": "qbank.formats.gift",
     "moodle": "qbank.formats.moodle",
+    "pdf": "qbank.formats.pdf",
     "qti": "qbank.formats.qti",
 }
 
