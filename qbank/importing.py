@@ -187,7 +187,7 @@ def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         size = path.stat().st_size
         if size > max_bytes:
             raise FormatError(
-                f"{path}: {size / 1e6:.0f} MB is over the import limit of {max_bytes / 1e6:.0f} MB; "
+                f"{path}: {size / 2**20:.0f} MB is over the import limit of {max_bytes / 2**20:.0f} MB; "
                 "split the file, or raise the limit with --max-size"
             )
         return path.read_bytes()

@@ -174,7 +174,7 @@ def test_huge_file_is_refused_before_reading(tmp_path, mini_bank):
     before = bank_hash(mini_bank)
     result = run("import", "moodle", huge, "--into", mini_bank)
     assert result.exit_code == 1
-    assert "210 MB is over the import limit of 105 MB" in result.stderr and "--max-size" in result.stderr
+    assert "200 MB is over the import limit of 100 MB" in result.stderr and "--max-size" in result.stderr
     assert bank_hash(mini_bank) == before
 
 
