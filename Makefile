@@ -37,6 +37,7 @@ bench: $(VENV)/.installed-demo
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_build.py
+	$(BIN)/python bench/bench_lint.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

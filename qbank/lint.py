@@ -1,0 +1,747 @@
+"""Item-writing rules: the classic flaws a reviewer would otherwise catch.
+
+Each rule has a stable id, a default severity, and a docstring that shows
+the flaw and its fix (``qbank lint --list-rules`` prints them). Question
+rules look at one question; bank rules look across the bank. Retired
+questions are never linted: they are kept for history only.
+
+Configuration comes from ``[tool.qbank.lint]`` in ``pyproject.toml`` or
+``[lint]`` in ``qbank.toml`` (the nearest one above the bank)::
+
+    [tool.qbank.lint]
+    ignore = ["absolute-words"]          # rules not to run
+    errors = ["longest-key"]             # make these errors
+    warnings = ["negative-stem"]         # make these warnings
+    near_duplicate_threshold = 0.7       # and the thresholds in DEFAULTS
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Callable
+
+from qbank.errors import BankError, Problem
+from qbank.markup import Paragraph, Strong, Text, has_markup, inline_plain, parse, to_plain
+from qbank.model import Question
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+SEVERITIES = ("error", "warning")
+
+DEFAULTS = {
+    # longest-key: the key is at least this much longer than the longest
+    # distractor, both as a ratio and in characters.
+    "longest_key_ratio": 1.3,
+    "longest_key_min_chars": 15,
+    # key-position-balance: a position holding this multiple of its fair
+    # share of keys (1/options), once the bank has enough questions.
+    "key_balance_ratio": 1.5,
+    "key_balance_min_questions": 20,
+    # rationale-too-short
+    "rationale_min_words": 4,
+    # absolute-words: this many distractors with absolute words, none in a key.
+    "absolute_min_distractors": 2,
+    # near-duplicate: Jaccard similarity of word-pair shingles.
+    "near_duplicate_threshold": 0.7,
+    # overlapping-options: Jaccard similarity of option words.
+    "overlap_threshold": 0.8,
+}
+
+# Function words left out when looking for stem words echoed in options.
+STOPWORDS = frozenset(
+    "a an and are as at be been being by can could did do does for from has have how in into is it its "
+    "itil of on or should that the their them these this those to was were what when where which who "
+    "whom whose why will with would about following statement statements best describes describe correct "
+    "true false most least not except".split()
+)
+NEGATIVE_WORDS = re.compile(r"\b(not|except|least)\b", re.IGNORECASE)
+ABSOLUTE_WORDS = frozenset("always never only completely entirely totally every impossible guarantee guarantees guaranteed".split())
+ALL_OF_THE_ABOVE = re.compile(r"\ball (of )?the above\b", re.IGNORECASE)
+NONE_OF_THE_ABOVE = re.compile(r"\bnone of the above\b", re.IGNORECASE)
+NEGATIONS = frozenset({"not", "no", "never", "isn", "t", "but", "except"})  # "Right idea, but …"
+AFFIRMATIVE_WORDS = frozenset({"correct", "right", "yes", "true"})
+_WORD = re.compile(r"\w+")
+# Splitting on a translated copy is several times faster than _WORD.findall
+# on a large bank; the separators are ASCII punctuation and the common
+# typographic marks, which is what \w+ splits on in practice.
+_SEPARATORS = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00b7\u2022\u00ab\u00bb"})
+
+
+def words_of(text: str) -> list[str]:
+    """Lowercase words of plain text."""
+    return text.lower().translate(_SEPARATORS).split()
+
+
+# -- the registry ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    scope: str  # "question" or "bank"
+    check: Callable
+
+    @property
+    def doc(self) -> str:
+        import inspect
+
+        return inspect.cleandoc(self.check.__doc__ or "")
+
+    @property
+    def summary(self) -> str:
+        return self.doc.splitlines()[0] if self.doc else ""
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, severity: str = "warning", scope: str = "question"):
+    def register(check):
+        RULES[rule_id] = Rule(rule_id, severity, scope, check)
+        return check
+
+    return register
+
+
+# -- what rules look at -------------------------------------------------------------
+
+
+@dataclass
+class Item:
+    """A question with the derived texts several rules need, computed once."""
+
+    question: Question
+    file: str
+
+    @cached_property
+    def stem_plain(self) -> str:
+        return to_plain(self.question.stem)
+
+    @cached_property
+    def option_plain(self) -> list[str]:
+        return [to_plain(o.text) for o in self.question.options]
+
+    @cached_property
+    def option_tokens(self) -> list[list[str]]:
+        """Each option's lowercase words (what markup.normalize compares)."""
+        # markup characters are separators too: no need for to_plain here
+        return [words_of(o.text) for o in self.question.options]
+
+    @cached_property
+    def stem_tokens(self) -> list[str]:
+        return words_of(self.question.stem)
+
+    @cached_property
+    def rationale_tokens(self) -> list[list[str] | None]:
+        """Each option's rationale as lowercase words; None where it has none."""
+        return [
+            words_of(o.rationale) if o.rationale and o.rationale.strip() else None
+            for o in self.question.options
+        ]
+
+    @cached_property
+    def option_words(self) -> list[set[str]]:
+        return [self.option_stems(n) for n in range(len(self.question.options))]
+
+    def option_stems(self, n: int) -> set[str]:
+        """Option n's words, crudely stemmed; computed on first use."""
+        cache = self.__dict__.setdefault("_option_stems", {})
+        if n not in cache:
+            cache[n] = set(map(stem_word, self.option_tokens[n]))
+        return cache[n]
+
+    @cached_property
+    def stem_content_words(self) -> set[str]:
+        return {stem_word(w) for w in words_of(self.lead_in) if len(w) > 3 and w not in STOPWORDS}
+
+    @cached_property
+    def lead_in(self) -> str:
+        """The stem's paragraphs without its numbered or bulleted statements."""
+        if not has_markup(self.question.stem):
+            return self.stem_plain
+        return "\n".join(inline_plain(b.children) for b in parse(self.question.stem) if isinstance(b, Paragraph))
+
+    @cached_property
+    def keys(self) -> list[int]:
+        return [n for n, o in enumerate(self.question.options) if o.correct]
+
+    @cached_property
+    def distractors(self) -> list[int]:
+        return [n for n, o in enumerate(self.question.options) if not o.correct]
+
+    @cached_property
+    def is_choice_with_distractors(self) -> bool:
+        return self.question.type in ("single", "multiple") and bool(self.keys) and bool(self.distractors)
+
+
+@lru_cache(maxsize=65536)
+def stem_word(word: str) -> str:
+    """A crude stem so 'services' meets 'service' (good enough for cue detection)."""
+    for suffix in ("ing", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def opt(n: int) -> str:
+    return f"$.options[{n}]"
+
+
+# -- question rules --------------------------------------------------------------------
+
+
+@rule("all-of-the-above", "error")
+def all_of_the_above(item: Item, config: dict):
+    """An option says "all of the above".
+
+    A candidate who spots two true options knows the answer without knowing
+    the third, and the option breaks when options are shuffled.
+
+    Flaw:  Which are ITIL guiding principles?  D. All of the above
+    Fix:   make it a `multiple` question ("Which **two** are guiding
+           principles?") or ask for the one principle that fits a scenario.
+    """
+    for n, text in enumerate(item.option_plain):
+        if ALL_OF_THE_ABOVE.search(text):
+            yield f"{opt(n)}.text", "\"all of the above\" rewards partial knowledge and breaks under shuffling; use a multiple question or a single best answer"
+
+
+@rule("none-of-the-above", "error")
+def none_of_the_above(item: Item, config: dict):
+    """An option says "none of the above".
+
+    It tests that a candidate can spot wrong answers, not that they know the
+    right one, and it breaks when options are shuffled.
+
+    Flaw:  D. None of the above
+    Fix:   replace it with a plausible distractor that reflects a real
+           misconception.
+    """
+    for n, text in enumerate(item.option_plain):
+        if NONE_OF_THE_ABOVE.search(text):
+            yield f"{opt(n)}.text", "\"none of the above\" shows only that the candidate can reject options, and breaks under shuffling; write a plausible distractor instead"
+
+
+@rule("negative-stem", "error")
+def negative_stem(item: Item, config: dict):
+    """A negative stem (NOT, EXCEPT, LEAST) whose negative word is not in bold capitals.
+
+    Candidates read past a plain "not" and answer the opposite question.
+    Statements in a numbered list inside the stem are content and are not
+    checked.
+
+    Flaw:  Which is not a guiding principle?
+    Fix:   Which is **NOT** a guiding principle?  (better still: ask positively)
+    """
+    if not NEGATIVE_WORDS.search(item.stem_plain):
+        return
+    for block in parse(item.question.stem):
+        if isinstance(block, Paragraph):
+            for word in _unemphasized_negatives(block.children):
+                yield "$.stem", f"negative word {word!r} is easy to miss; write it in bold capitals (**{word.upper()}**) or ask positively"
+
+
+def _unemphasized_negatives(inlines, emphasized=False):
+    for node in inlines:
+        if isinstance(node, Strong):
+            yield from _unemphasized_negatives(node.children, True)
+        elif isinstance(node, Text):
+            for match in NEGATIVE_WORDS.finditer(node.text):
+                if not (emphasized and match.group(0).isupper()):
+                    yield match.group(0)
+        elif hasattr(node, "children"):
+            yield from _unemphasized_negatives(node.children, emphasized)
+
+
+@rule("longest-key", "warning")
+def longest_key(item: Item, config: dict):
+    """The key is the longest option by a clear margin: a test-wise cue.
+
+    Authors qualify the right answer carefully and leave distractors short,
+    so "pick the longest" scores above chance.
+
+    Flaw:  A. Cost  B. Risk  C. A cooperation between a provider and a consumer that co-creates value  D. Output
+    Fix:   give the distractors the same care and length, or trim the key.
+    """
+    question = item.question
+    if question.type != "single" or len(item.keys) != 1 or len(item.distractors) < 2:
+        return
+    key = item.keys[0]
+    key_length = len(item.option_plain[key])
+    longest_other = max(len(item.option_plain[n]) for n in item.distractors)
+    if key_length >= longest_other * config["longest_key_ratio"] and key_length - longest_other >= config["longest_key_min_chars"]:
+        yield f"{opt(key)}.text", (
+            f"the key is the longest option ({key_length} characters, the next is {longest_other}); "
+            "test-wise candidates pick it; make the options similar in length"
+        )
+
+
+@rule("clang-association", "warning")
+def clang_association(item: Item, config: dict):
+    """Two or more words of the stem come back in the key and in no distractor (clang association).
+
+    Candidates match the echoed word instead of knowing the answer.
+
+    Flaw:  What is the purpose of the *service desk* practice?
+           A. To be the entry point for the *service desk* ...  (no other option says it)
+    Fix:   reword the key, or let distractors use the stem's words too.
+    """
+    if not item.is_choice_with_distractors or len(item.distractors) < 2:
+        return
+    in_keys = set().union(*(item.option_stems(n) for n in item.keys)) & item.stem_content_words
+    if len(in_keys) < 2:
+        return
+    in_distractors = set().union(*(item.option_stems(n) for n in item.distractors))
+    echoed = sorted(in_keys - in_distractors)
+    # One shared word is often the subject's own vocabulary ("service" in
+    # an ITIL bank); two or more is the cue.
+    if len(echoed) >= 2:
+        path = opt(item.keys[0]) + ".text" if len(item.keys) == 1 else "$.options"
+        yield path, f"the key repeats the stem's {', '.join(repr(w) for w in echoed)} and no distractor does; reword the key or the distractors"
+
+
+@rule("duplicate-options", "error")
+def duplicate_options(item: Item, config: dict):
+    """Two options say the same thing (after case, punctuation and markup are ignored).
+
+    Flaw:  A. Value co-creation  C. value co-creation.
+    Fix:   replace one with a different plausible distractor.
+    """
+    for n, first in repeats(item.option_tokens):
+        yield f"{opt(n)}.text", f"same as option {LETTERS[first]}; every option must be different"
+
+
+def repeats(token_lists):
+    """(index, index of the first equal one) for each list of words seen before; None entries are skipped."""
+    seen: dict[str, int] = {}
+    for n, tokens in enumerate(token_lists):
+        if tokens is None:
+            continue
+        key = " ".join(tokens)
+        if key in seen:
+            yield n, seen[key]
+        else:
+            seen[key] = n
+
+
+@rule("overlapping-options", "warning")
+def overlapping_options(item: Item, config: dict):
+    """Two options overlap: one contains the other, or nearly all of it.
+
+    If one option includes another, both can be right, or the odd one out
+    gives the answer away.
+
+    Flaw:  A. Outcomes  B. Outcomes and outputs
+    Fix:   make the options mutually exclusive.
+    """
+    if item.question.type == "truefalse":
+        return
+    texts = [f" {' '.join(tokens)} " for tokens in item.option_tokens]
+    # Ordered word pairs: options that list the same terms in another order,
+    # or swap two terms ("A is utility and B warranty" / the reverse), are
+    # alternatives, not overlaps; so only a longer option that takes in
+    # (nearly) all of a shorter one counts.
+    pairs = [set(zip(tokens, tokens[1:])) for tokens in item.option_tokens]
+    threshold = config["overlap_threshold"]
+    for n in range(len(texts)):
+        for m in range(n):
+            if texts[n] == texts[m] or not texts[n].strip() or not texts[m].strip():
+                continue  # equal ones are duplicate-options
+            (short, short_pairs), (long_, long_pairs) = sorted(
+                ((texts[n], pairs[n]), (texts[m], pairs[m])), key=lambda entry: len(entry[0]))
+            contained = short in long_
+            absorbed = bool(short_pairs) and len(long_pairs) > len(short_pairs) \
+                and len(short_pairs & long_pairs) / len(short_pairs) >= threshold
+            if contained or absorbed:
+                yield f"{opt(n)}.text", f"overlaps option {LETTERS[m]}: one takes in the other; make the options mutually exclusive"
+
+
+@rule("absolute-words", "warning")
+def absolute_words(item: Item, config: dict):
+    """Absolute words (always, never, only …) appear in distractors but never in a key.
+
+    Test-wise candidates learn that absolutes mark wrong answers.
+
+    Flaw:  A. Value is always co-created  B. Outputs never matter  C. <key without absolutes>
+    Fix:   drop the absolutes, or use them in keys too where they are true.
+    """
+    if not item.is_choice_with_distractors:
+        return
+    if any(ABSOLUTE_WORDS.intersection(item.option_tokens[n]) for n in item.keys):
+        return
+    flagged = [n for n in item.distractors if ABSOLUTE_WORDS.intersection(item.option_tokens[n])]
+    if len(flagged) >= config["absolute_min_distractors"]:
+        letters = ", ".join(LETTERS[n] for n in flagged)
+        yield "$.options", f"absolute words only in distractors ({letters}) give the answer away; reword them"
+
+
+@rule("rationale-missing", "warning")
+def rationale_missing(item: Item, config: dict):
+    """An option has no rationale (allowed only while the question is a draft).
+
+    Flaw:  {"text": "Cost", "correct": false}
+    Fix:   {"text": "Cost", "correct": false, "rationale": "Cost is what the consumer gives up, not what they gain."}
+    """
+    for n, option in enumerate(item.question.options):
+        if not option.rationale or not option.rationale.strip():
+            yield f"{opt(n)}.rationale", "no rationale yet; say why this option is right or wrong before review"
+
+
+@rule("rationale-too-short", "warning")
+def rationale_too_short(item: Item, config: dict):
+    """A rationale too short to explain anything.
+
+    Flaw:  "rationale": "Wrong."
+    Fix:   "rationale": "Wrong: that is an output, which a service provides; the outcome is what the consumer achieves."
+    """
+    minimum = config["rationale_min_words"]
+    for n, option in enumerate(item.question.options):
+        rationale = option.rationale
+        if not rationale or len(rationale.split()) > minimum + 2:
+            continue  # a cheap count first: most rationales are long
+        if len(item.rationale_tokens[n]) < minimum:
+            yield f"{opt(n)}.rationale", f"rationale has fewer than {minimum} words; explain why the option is right or wrong"
+
+
+@rule("rationale-repeated", "error")
+def rationale_repeated(item: Item, config: dict):
+    """Several options share the same rationale, so it explains none of them.
+
+    Flaw:  every distractor: "This is not the definition used by ITIL 4."
+    Fix:   say for each option what it is and why it is wrong.
+    """
+    for n, first in repeats(item.rationale_tokens):
+        yield f"{opt(n)}.rationale", f"same rationale as option {LETTERS[first]}; write one for this option"
+
+
+@rule("distractor-rationale", "warning")
+def distractor_rationale(item: Item, config: dict):
+    """A distractor's rationale does not say why the option is wrong.
+
+    It reads as praise ("Correct: …") or merely repeats the option. (Whether
+    a rationale explains the mistake well is left to the reviewer: word
+    lists cannot tell, and guessing would flag good rationales.)
+
+    Flaw:  "text": "Output", "rationale": "Correct: outputs are what a service delivers."
+           "text": "Output", "rationale": "The output."
+    Fix:   "rationale": "An output is a deliverable of an activity, not the result the consumer wants."
+    """
+    if item.question.type == "truefalse":
+        return
+    for n in item.distractors:
+        tokens = item.rationale_tokens[n]
+        if tokens is None:
+            continue
+        affirms = tokens[0] in AFFIRMATIVE_WORDS or tokens[:2] == ["this", "is"] and tokens[2:3] in (["correct"], ["right"])
+        if affirms and NEGATIONS.isdisjoint(tokens[:6]):
+            yield f"{opt(n)}.rationale", "this rationale reads as if the option were right; say why it is wrong"
+        elif len(tokens) <= 2 * len(item.option_tokens[n]) + 3 and set(map(stem_word, tokens)) - STOPWORDS <= item.option_stems(n):
+            yield f"{opt(n)}.rationale", "this rationale does not say why the option is wrong; name the mistake it reflects"
+
+
+@rule("stem-form", "warning")
+def stem_form(item: Item, config: dict):
+    """The stem is neither a question nor an incomplete statement.
+
+    A stem that states a fact, or only says "Choose one.", makes the
+    candidate guess what is asked. True/false stems are statements by design
+    and are not checked.
+
+    Flaw:  Service relationships.
+    Fix:   What is a service relationship?   or   A service relationship is …
+    """
+    if item.question.type == "truefalse":
+        return
+    lead_in = item.lead_in.strip()
+    if not lead_in:
+        return
+    if "?" in lead_in:
+        return
+    last = re.sub(r"\s*\([^()]*\)\s*$", "", lead_in).rstrip()
+    if last.endswith((":", "…", "...", "_")) or (last and last[-1].isalnum()):
+        return
+    yield "$.stem", "the stem is not a question or an incomplete statement; ask a question (…?) or end with the part the options complete"
+
+
+@rule("parallel-options", "warning")
+def parallel_options(item: Item, config: dict):
+    """Options are not parallel in form: some are sentences, some fragments.
+
+    The odd one out draws attention (often it is the key).
+
+    Flaw:  A. Cost.  B. Risk  C. It co-creates value with the consumer.  D. Output
+    Fix:   make every option a fragment, or every option a full sentence.
+    """
+    if item.question.type == "truefalse" or len(item.question.options) < 3:
+        return
+    sentences = [n for n, text in enumerate(item.option_plain) if text.rstrip().endswith((".", "!"))]
+    if 0 < len(sentences) < len(item.question.options):
+        fragments = [n for n in range(len(item.question.options)) if n not in sentences]
+        odd = sentences if len(sentences) <= len(fragments) else fragments
+        kind = "sentences" if odd is sentences else "fragments"
+        letters = ", ".join(LETTERS[n] for n in odd)
+        yield "$.options", f"options {letters} are {kind} and the rest are not; write all options in the same form"
+
+
+# -- bank rules ------------------------------------------------------------------------
+
+
+@rule("key-position-balance", "warning", scope="bank")
+def key_position_balance(items: list[Item], config: dict):
+    """Across the bank, one answer position holds far more keys than its share.
+
+    Authors favour B and C; when options are not shuffled (or in an
+    export that keeps order) candidates exploit it. Single-answer questions
+    are counted by number of options.
+
+    Flaw:  40 % of 4-option keys are B (a fair share is 25 %).
+    Fix:   move keys in some questions (`qbank stats` shows the balance).
+    """
+    by_width: dict[int, Counter] = defaultdict(Counter)
+    for item in items:
+        question = item.question
+        if question.type == "single" and len(question.correct_indexes) == 1:
+            by_width[len(question.options)][question.correct_indexes[0]] += 1
+    for width, counts in sorted(by_width.items()):
+        total = sum(counts.values())
+        if total < config["key_balance_min_questions"] or width < 2:
+            continue
+        fair = 1 / width
+        for position, count in sorted(counts.items()):
+            share = count / total
+            if share >= fair * config["key_balance_ratio"]:
+                yield None, None, (
+                    f"{share:.0%} of the keys of {width}-option questions are {LETTERS[position]} "
+                    f"({count} of {total}; a fair share is {fair:.0%}); move the key in some of them"
+                )
+
+
+@rule("near-duplicate", "warning", scope="bank")
+def near_duplicate(items: list[Item], config: dict):
+    """Two questions are nearly the same (stem and options), listed as pairs.
+
+    Similarity is the Jaccard index of word-pair shingles of the normalized
+    stem and options; pairs are found with MinHash and LSH, then confirmed
+    exactly, so a large bank is not compared pair by pair.
+
+    Flaw:  "What is a service relationship?" and "What is a *service relationship*, in ITIL 4?"
+           with the same options.
+    Fix:   retire one (`qbank retire ID`) or make them test different things.
+    """
+    word_hashes: dict[str, int] = {}
+    shingle_sets = [item_shingles(item, word_hashes) for item in items]
+    threshold = config["near_duplicate_threshold"]
+    for n, m, similarity in similar_pairs(shingle_sets, threshold):
+        first, second = sorted((items[n], items[m]), key=lambda i: i.question.id)
+        yield second, "$", f"near-duplicate of {first.question.id} ({first.file}): {similarity:.0%} similar; retire one or make them test different things"
+
+
+# -- near-duplicates: one-permutation MinHash, LSH bands ------------------------------------
+#
+# Each question's shingle set is hashed once per shingle (blake2b: stable
+# across runs, unlike hash()); the hash's top bits pick one of MINHASH_BINS
+# bins and each bin keeps its smallest hash. Empty bins borrow from other
+# bins along a fixed pseudo-random probe order ("optimal densification"),
+# so two questions agree on a bin with probability ≈ their Jaccard
+# similarity. Questions that agree on all LSH_ROWS bins of any band become
+# candidates, which are then compared exactly.
+
+MINHASH_BINS = 32
+LSH_ROWS = 3
+LSH_BANDS = 10  # 10 bands of 3 bins: a pair at 0.7 similarity is found with p ≈ 0.985, at 0.1 with p ≈ 0.01
+_BIN_SHIFT = 64 - 5  # top 5 bits of a 64-bit hash: 32 bins
+_BINS = range(MINHASH_BINS)
+_MASK = (1 << 64) - 1
+_PAIR_MULTIPLIER = 0x9E3779B97F4A7C15  # odd: a bijection modulo 2**64
+# Fixed probe orders for empty bins; seeded, so the same on every run.
+_PROBES = [random.Random(index).sample(_BINS, MINHASH_BINS) for index in _BINS]
+
+
+def item_shingles(item: Item, word_hashes: dict[str, int]) -> frozenset[int]:
+    """Word pairs of the normalized stem and options, each as a 64-bit hash;
+    ``word_hashes`` caches the words' hashes.
+
+    Single words are left out: a bank's common vocabulary would make every
+    question look like every other."""
+    # One list for the whole question, texts separated by a marker word, so
+    # each question costs a few C-level passes rather than one per text.
+    words = [*item.stem_tokens]
+    for tokens in item.option_tokens:
+        words.append("\x00")
+        words += tokens
+    hashes = list(map(word_hashes.get, words))
+    if None in hashes:
+        for word in words:
+            if word not in word_hashes:
+                word_hashes[word] = _stable_hash(word)
+        hashes = list(map(word_hashes.get, words))
+    # The multiply makes pairs ordered: (a, b) and (b, a) differ. A one-word
+    # text gives no pair of its own, but pairs with the marker around it.
+    return frozenset([(a * _PAIR_MULTIPLIER ^ b) & _MASK for a, b in zip(hashes, hashes[1:])])
+
+
+def question_shingles(question: Question) -> frozenset[int]:
+    return item_shingles(Item(question, ""), {})
+
+
+def _stable_hash(word: str) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def minhash_signature(hashes) -> list[int]:
+    """The smallest hash in each bin, empty bins filled along their probe order."""
+    smallest = {value >> _BIN_SHIFT: value for value in sorted(hashes, reverse=True)}
+    signature = list(map(smallest.get, _BINS))
+    if len(smallest) < MINHASH_BINS:
+        for index, value in enumerate(signature):
+            if value is None:
+                signature[index] = smallest[next(j for j in _PROBES[index] if j in smallest)]
+    return signature
+
+
+def similar_pairs(shingle_sets: list[frozenset], threshold: float) -> list[tuple[int, int, float]]:
+    """Index pairs whose exact Jaccard similarity is at least ``threshold``.
+
+    Shingles are 64-bit hashes (from item_shingles)."""
+    buckets: dict[tuple, list[int]] = defaultdict(list)
+    for n, shingles in enumerate(shingle_sets):
+        if not shingles:
+            continue
+        signature = minhash_signature(shingles)
+        rows = [iter(signature)] * LSH_ROWS
+        for key in zip(range(LSH_BANDS), *rows):
+            buckets[key].append(n)
+    candidates = set()
+    for members in buckets.values():
+        if len(members) > 1:
+            candidates.update((n, m) for i, n in enumerate(members) for m in members[i + 1 :])
+    found = []
+    for n, m in sorted(candidates):
+        a, b = shingle_sets[n], shingle_sets[m]
+        similarity = len(a & b) / len(a | b)
+        if similarity >= threshold:
+            found.append((n, m, similarity))
+    return found
+
+
+# -- configuration -------------------------------------------------------------------------
+
+
+@dataclass
+class LintConfig:
+    severities: dict[str, str] = field(default_factory=lambda: {r.id: r.severity for r in RULES.values()})
+    enabled: set[str] = field(default_factory=lambda: set(RULES))
+    settings: dict = field(default_factory=lambda: dict(DEFAULTS))
+    source: str | None = None
+
+
+def _toml():
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    return tomllib
+
+
+def find_config_file(start: Path) -> tuple[Path, dict] | None:
+    """The nearest qbank.toml ([lint]) or pyproject.toml with [tool.qbank.lint], at or above ``start``."""
+    start = Path(start).resolve()
+    for directory in (start, *start.parents) if start.is_dir() else start.parents:
+        for name, keys in (("qbank.toml", ("lint",)), ("pyproject.toml", ("tool", "qbank", "lint"))):
+            candidate = directory / name
+            if candidate.is_file():
+                table = _read_table(candidate, keys)
+                if table is not None:
+                    return candidate, table
+    return None
+
+
+def _read_table(path: Path, keys: tuple[str, ...]) -> dict | None:
+    try:
+        table = _toml().loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BankError(f"{path}: cannot read the lint configuration: {error}") from None
+    for key in keys:
+        if not isinstance(table, dict) or key not in table:
+            return None
+        table = table[key]
+    return table
+
+
+def make_config(table: dict | None = None, source: str | None = None, *, only=(), ignore=()) -> LintConfig:
+    config = LintConfig(source=source)
+    table = dict(table or {})
+    shown = source or "lint configuration"
+
+    def rule_ids(key, values):
+        values = list(values)
+        unknown = [v for v in values if v not in RULES]
+        if unknown:
+            raise BankError(f"{shown}: {key}: unknown rule(s) {', '.join(unknown)}; `qbank lint --list-rules` lists them")
+        return values
+
+    for severity, key in (("error", "errors"), ("warning", "warnings")):
+        for rule_id in rule_ids(key, table.pop(key, ())):
+            config.severities[rule_id] = severity
+    ignored = set(rule_ids("ignore", table.pop("ignore", ()))) | set(rule_ids("--ignore", ignore))
+    selected = set(rule_ids("select", table.pop("select", ()))) | set(rule_ids("--rule", only))
+    if selected:
+        config.enabled = selected
+    config.enabled -= ignored
+    for key, value in table.items():
+        if key not in DEFAULTS:
+            raise BankError(f"{shown}: unknown setting {key!r}; known: errors, warnings, ignore, select, {', '.join(DEFAULTS)}")
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise BankError(f"{shown}: {key} must be a number, not {value!r}")
+        config.settings[key] = value
+    return config
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+def lint_items(items: list[Item], config: LintConfig, *, bank_file: str | None = None,
+               only_files: set[str] | None = None) -> list[Problem]:
+    """Run the enabled rules. ``only_files`` limits the report to those files
+    (bank rules still look at the whole bank)."""
+    problems: list[Problem] = []
+    live = [item for item in items if item.question.status != "retired"]
+    question_rules = [r for r in RULES.values() if r.scope == "question" and r.id in config.enabled]
+    for item in live:
+        if only_files is not None and item.file not in only_files:
+            continue
+        for found in question_rules:
+            severity = config.severities[found.id]
+            for json_path, message in found.check(item, config.settings):
+                problems.append(Problem(item.file, message, json_path=json_path, severity=severity, rule=found.id))
+    for found in (r for r in RULES.values() if r.scope == "bank" and r.id in config.enabled):
+        severity = config.severities[found.id]
+        for subject, json_path, message in found.check(live, config.settings):
+            if subject is None:
+                if only_files is None and bank_file:
+                    problems.append(Problem(bank_file, message, severity=severity, rule=found.id))
+            elif only_files is None or subject.file in only_files:
+                problems.append(Problem(subject.file, message, json_path=json_path, severity=severity, rule=found.id))
+    return problems
+
+
+def lint_bank(bank, config: LintConfig, only_files: set[str] | None = None) -> list[Problem]:
+    items = [Item(q, str(bank.paths[q.id])) for q in bank.questions]
+    return lint_items(items, config, bank_file=str(Path(bank.root) / "syllabus.json"), only_files=only_files)
+
+
+def lint_question(question: Question, file: str, config: LintConfig | None = None) -> list[Problem]:
+    """Question rules only, for one question (e.g. before approving it)."""
+    return lint_items([Item(question, file)], config or make_config(only=[r.id for r in RULES.values() if r.scope == "question"]))
+
+
+def sort_key(problem: Problem):
+    return problem.file, problem.json_path or "", problem.rule or "", problem.message
+
