@@ -411,15 +411,3 @@ def _unlink_quietly(path) -> None:
     except FileNotFoundError:
         pass
 
-
-# -- ids ----------------------------------------------------------------------------
-
-
-def new_question_ids(bank: Bank, syllabus: Syllabus, section_id: str, count: int, taken=()) -> list[str]:
-    """The next ``count`` ids for a section: ``<prefix>-<section, dots as dashes>-<NNN>``,
-    numbered after the highest already used in the bank or in ``taken``."""
-    base = f"{syllabus.prefix}-{section_id.replace('.', '-').lower()}"
-    pattern = re.compile(rf"^{re.escape(base)}-(\d+)$")
-    in_use = {q.id for q in bank.questions} | set(taken)
-    highest = max((int(m.group(1)) for m in map(pattern.match, in_use) if m), default=0)
-    return [f"{base}-{number:03d}" for number in range(highest + 1, highest + 1 + count)]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from qbank import schema, validate
 from qbank.bank import (
-    SYLLABUS_FILE, Bank, create_all_exclusive, dumps, load_bank, new_question_ids,
+    SYLLABUS_FILE, Bank, create_all_exclusive, dumps, load_bank,
     question_to_dict, read_json, slugify, write_atomic,
 )
 from qbank.errors import FormatError, QbankError
@@ -265,7 +265,10 @@ def plan_import(
         )
     plan = ImportPlan(bank=bank, syllabus=mapper.syllabus, new_sections=mapper.created, skipped=result.skipped)
 
-    taken = {q.id for q in bank.questions} | {p.stem for p in bank.paths.values()}
+    from qbank.authoring import issued_ids
+
+    # Ids ever issued (the authoring ledger) are never reused, even for deleted questions.
+    taken = {q.id for q in bank.questions} | {p.stem for p in bank.paths.values()} | set(issued_ids(bank.root))
     # A question keeps the file's id when it is a valid id, free in the bank and its first use in the file.
     keep_own: set[str] = set()
     why_not: list[str | None] = []
@@ -286,8 +289,7 @@ def plan_import(
     for reason, home in zip(why_not, homes):
         if reason is not None:
             fresh_needed[home] = fresh_needed.get(home, 0) + 1
-    fresh = {home: iter(new_question_ids(bank, plan.syllabus, home, count, taken | keep_own))
-             for home, count in fresh_needed.items()}
+    fresh = {home: iter(_fresh_ids(bank, home, count, keep_own)) for home, count in fresh_needed.items()}
 
     dirs: dict[str, Path] = {}
     documents = []
@@ -314,6 +316,17 @@ def plan_import(
 
     _check(plan, documents)
     return plan
+
+
+def _fresh_ids(bank: Bank, section_id: str, count: int, kept: set[str]) -> list[str]:
+    """The next ``count`` ids of a section, as ``qbank add`` numbers them (after every id on
+    disk or in the ledger), also after the file's own ids this import keeps."""
+    from qbank.authoring import format_id, id_base, next_number
+
+    base = id_base(bank, section_id)
+    pattern = re.compile(rf"^{re.escape(base)}-(\d+)$")
+    start = max([next_number(bank, base)] + [int(m.group(1)) + 1 for m in map(pattern.match, kept) if m])
+    return [format_id(base, number) for number in range(start, start + count)]
 
 
 def _known_section(question: Question, syllabus: Syllabus) -> str | None:
@@ -463,7 +476,11 @@ def _write(plan: ImportPlan) -> Written:
     created = [s for s in plan.new_sections if any(n == s.id or n.startswith(s.id + ".") for n in needed)]
     if created:
         _add_sections_to_file(plan.bank.root / SYLLABUS_FILE, created)
+    from qbank.authoring import record_all_issued
+
     written, taken = create_all_exclusive([(p.path, dumps(p.document)) for p in chosen])
+    created_paths = set(written)
+    record_all_issued(plan.bank.root, [p.question.id for p in chosen if p.path in created_paths])
     if taken is not None:
         raise QbankError(
             f"{taken} appeared while importing (another program wrote it); {len(written)} question(s) "

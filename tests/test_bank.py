@@ -116,15 +116,6 @@ def test_create_exclusive_never_overwrites(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["q.json"]
 
 
-def test_new_question_ids_follow_the_highest_in_use(mini_bank):
-    from qbank.bank import load_bank, new_question_ids
-
-    bank = load_bank(mini_bank)
-    assert new_question_ids(bank, bank.syllabus, "1", 2) == ["mini-1-004", "mini-1-005"]
-    assert new_question_ids(bank, bank.syllabus, "1", 1, taken={"mini-1-009"}) == ["mini-1-010"]
-    assert new_question_ids(bank, bank.syllabus, "1.1", 1) == ["mini-1-1-001"]
-
-
 def test_create_all_exclusive_never_replaces_and_leaves_no_temporary_files(tmp_path):
     from qbank.bank import create_all_exclusive
 

@@ -235,3 +235,14 @@ def test_an_id_used_twice_in_the_file_is_kept_once(tmp_path, mini_bank):
     bank = load_bank(mini_bank)
     assert (bank.get("twice").stem, bank.get("mini-1-004").stem, bank.get("mini-1-005").stem) == (
         "First?", "Second?", "Third?")
+
+
+def test_new_ids_follow_the_ledger_and_are_recorded_in_it(tmp_path, mini_bank):
+    from qbank.authoring import LEDGER_FILE, issued_ids
+
+    (mini_bank / LEDGER_FILE).write_text("mini-1-009\n")  # issued once, question since deleted
+    file = write(tmp_path, "q.txt", "One?\nA) a\nB) b\nANSWER: A\n\nTwo?\nA) a\nB) b\nANSWER: B\n")
+    result = run("import", "aiken", file, "--into", mini_bank, "--section", "1")
+    assert result.exit_code == 0, result.output
+    assert {"mini-1-010", "mini-1-011"} <= {q.id for q in load_bank(mini_bank).questions}
+    assert issued_ids(mini_bank)[-2:] == ["mini-1-010", "mini-1-011"]
