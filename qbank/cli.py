@@ -295,7 +295,7 @@ def import_(format_name, file, into, section, category_map, dry_run, partial, ma
     lacking = sum(1 for item in plan.valid if any(o.rationale is None for o in item.question.options))
     if lacking:
         click.echo(f"note: {lacking} question(s) have options without a rationale: allowed in drafts, "
-                   "add them before moving a question to review", err=True)
+                   "`qbank lint` lists them (rationale-missing) to add before review", err=True)
     written = write_plan(plan, partial=partial)
     click.echo(f"{summary}; wrote {len(written.paths)} as drafts into {plan.bank.root}"
                + (" and updated syllabus.json" if written.syllabus_changed else ""))
