@@ -34,9 +34,10 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-demo
 	$(BIN)/python bench/bench_validate.py
+	$(BIN)/python bench/bench_export.py
+	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_build.py
 	$(BIN)/python bench/bench_lint.py
-	$(BIN)/python bench/bench_export.py
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist *.egg-info

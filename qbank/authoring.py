@@ -104,10 +104,17 @@ def issued_ids(bank_root: Path) -> list[str]:
 def record_issued(bank_root: Path, question_id: str) -> None:
     """Append an id to the ledger. O_APPEND writes of one short line land whole,
     even from several processes at once."""
+    record_all_issued(bank_root, [question_id])
+
+
+def record_all_issued(bank_root: Path, question_ids: list[str]) -> None:
+    """Append ids to the ledger in one O_APPEND write (an import issues thousands at once)."""
+    if not question_ids:
+        return
     ledger = Path(bank_root) / LEDGER_FILE
     fd = os.open(ledger, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, f"{question_id}\n".encode("utf-8"))
+        os.write(fd, "".join(f"{question_id}\n" for question_id in question_ids).encode("utf-8"))
     finally:
         os.close(fd)
 

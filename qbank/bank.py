@@ -359,8 +359,55 @@ def create_exclusive(path: Path, text: str) -> bool:
         _unlink_quietly(tmp)
 
 
+def create_all_exclusive(files: list[tuple[Path, str]]) -> tuple[list[Path], Path | None]:
+    """Create many files like ``create_exclusive``, with one disk sync for all.
+
+    Every file is written to a temporary name first, then everything is
+    flushed to disk at once (``os.sync``: one call instead of an fsync per
+    file, which makes a 10,000-question import take seconds, not minutes),
+    then each is hard-linked into place. A file never exists half-written
+    and none is replaced. Returns the paths created and the first path found
+    taken (None if none was); linking stops there.
+    """
+    temporary: list[str] = []
+    pid = os.getpid()
+    try:
+        made_dirs: set[str] = set()
+        # Plain strings, not Path objects: path arithmetic dominated the time.
+        for path, text in files:
+            parent, name = os.path.split(os.fspath(path))
+            if parent not in made_dirs:
+                os.makedirs(parent or ".", exist_ok=True)
+                made_dirs.add(parent)
+            tmp = os.path.join(parent, f".{name}.{pid}.tmp")
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                fd, tmp = tempfile.mkstemp(dir=parent or ".", prefix=f".{name}.", suffix=".tmp")
+            temporary.append(tmp)
+            try:
+                remaining = memoryview(text.encode("utf-8"))
+                while remaining:
+                    remaining = remaining[os.write(fd, remaining):]
+            finally:
+                os.close(fd)
+        os.sync()
+        created: list[Path] = []
+        for (path, _), tmp in zip(files, temporary):
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return created, Path(path)
+            created.append(path)
+        return created, None
+    finally:
+        for tmp in temporary:
+            _unlink_quietly(tmp)
+
+
 def _unlink_quietly(path) -> None:
     try:
         os.unlink(path)
     except FileNotFoundError:
         pass
+

@@ -226,6 +226,147 @@ def stats(bank_path, output_format):
                + ", ".join(f"{k} {v}" for k, v in balance.items()))
 
 
+# -- import ----------------------------------------------------------------------------
+
+
+def _category_pairs(ctx, param, values):
+    pairs = {}
+    for value in values:
+        category, sep, section = value.rpartition("=")
+        if not sep or not category.strip() or not section.strip():
+            raise click.BadParameter(f"{value!r}: write CATEGORY=SECTION, e.g. 'Default for ITIL/Value=2.4'")
+        pairs[category.strip()] = section.strip()
+    return pairs
+
+
+@cli.command(name="import")
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(["moodle", "gift", "aiken"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--into", "into", type=click.Path(path_type=Path), required=True,
+              help="The bank to import into (a folder with syllabus.json).")
+@click.option("--section", help="Put every question in this syllabus section (needed when the file has no categories).")
+@click.option("--map-category", "category_map", multiple=True, callback=_category_pairs, metavar="CATEGORY=SECTION",
+              help="Put a category of the file (full path or last name) into an existing section. Repeatable.")
+@click.option("--dry-run", is_flag=True, help="Show what would be written, write nothing.")
+@click.option("--partial", is_flag=True, help="Write the valid questions even if some are invalid (those are listed).")
+@click.option("--max-size", type=click.IntRange(min=1), default=100, show_default=True, metavar="MB",
+              help="Refuse files larger than this.")
+@friendly_errors
+def import_(format_name, file, into, section, category_map, dry_run, partial, max_size):
+    """Import questions from Moodle XML, GIFT or Aiken into a bank, as drafts.
+
+    Categories become syllabus sections (matched by id or title, created
+    when missing); the file's ids are kept when free. Question types qbank
+    does not model are listed and skipped. Nothing is written if any
+    question would be invalid, unless --partial.
+
+    \b
+    Examples:
+      qbank import moodle quiz.xml --into questions/itil4-foundation --dry-run
+      qbank import gift week1.gift.txt --into questions/itil4-foundation --section 2.4
+    """
+    from qbank.importing import import_file, write_plan
+
+    plan = import_file(format_name, file, into, section=section, category_map=category_map,
+                       max_bytes=max_size * 1024 * 1024)
+    for skipped in plan.skipped:
+        where = f"line {skipped.line}: " if skipped.line else ""
+        click.echo(f"skipped: {where}{skipped.name!r} ({skipped.kind}): qbank does not model this type", err=True)
+    for item in plan.planned:
+        for note in item.origin.notes:
+            click.echo(f"note: {item.question.id} ({item.origin.name!r}): {note}", err=True)
+    for item in plan.invalid:
+        where = f" line {item.origin.line}" if item.origin.line else ""
+        click.echo(f"invalid:{where} {item.origin.name!r}:", err=True)
+        for problem in item.problems:
+            click.echo(f"  {problem}", err=True)
+    writing = not plan.invalid or partial
+    for section_added in plan.new_sections if writing else ():
+        click.echo(f"{'would add' if dry_run else 'adds'} section {section_added.id} {section_added.title!r} to the syllabus")
+    for item in plan.valid if writing else ():
+        click.echo(f"{'would write' if dry_run else 'writes'} {item.path}")
+    summary = (f"{len(plan.valid)} question(s) valid, {len(plan.invalid)} invalid, "
+               f"{len(plan.skipped)} skipped (types qbank does not model)")
+    if dry_run:
+        click.echo(f"dry run: {summary}; nothing written")
+        if plan.invalid and not partial:
+            raise SystemExit(1)
+        return
+    lacking = sum(1 for item in plan.valid if any(o.rationale is None for o in item.question.options))
+    if lacking:
+        click.echo(f"note: {lacking} question(s) have options without a rationale: allowed in drafts, "
+                   "`qbank lint` lists them (rationale-missing) to add before review", err=True)
+    written = write_plan(plan, partial=partial)
+    click.echo(f"{summary}; wrote {len(written.paths)} as drafts into {plan.bank.root}"
+               + (" and updated syllabus.json" if written.syllabus_changed else ""))
+
+# -- export ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("format_name", metavar="FORMAT")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write (replaced atomically; nothing is written on error).")
+@click.option("--section", help="Only this syllabus section and its subsections, e.g. 2.4.")
+@click.option("--tag", help="Only questions with this tag.")
+@click.option("--status", type=click.Choice(["draft", "review", "approved", "retired"]), help="Only this status.")
+@click.option("--include-retired", is_flag=True, help="Also export retired questions (left out by default).")
+@click.option("--paper", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Export exactly the questions of a built paper: the manifest.json `qbank build` wrote.")
+@click.option("--variant", help="With --paper: the variant label, e.g. A.")
+@click.option("--blueprint", "blueprint_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="qti only: a test that draws per candidate as this blueprint says (selection per section).")
+@click.option("--skip-unsupported", is_flag=True,
+              help="Leave out (and list) questions the format cannot express, instead of failing.")
+@bank_option
+@friendly_errors
+def export(format_name, output, section, tag, status, include_retired, manifest_path, variant, blueprint_path,
+           skip_unsupported, bank_path):
+    """Export questions for an LMS: FORMAT is moodle, qti (a QTI 2.1 zip), gift or aiken.
+
+    Exports the bank (filtered by --section/--tag/--status), or with
+    --paper exactly the questions of one built paper variant, in paper
+    order, as one category. A question the format cannot express is named
+    with the reason and the export fails, unless --skip-unsupported.
+
+    \b
+    Examples:
+      qbank export moodle -o out/itil4.moodle.xml
+      qbank export qti --section 2.4 --status approved -o out/2.4.qti21.zip
+      qbank export moodle --paper out/manifest.json --variant A -o out/paper-A.xml
+      qbank export qti --blueprint templates/itil4-foundation.json -o out/mock.qti21.zip
+    """
+    from qbank.bank import write_atomic
+    from qbank.export import bank_questions, blueprint_pools, export_questions, paper_questions, read_blueprint
+    from qbank.formats import ExportOptions
+
+    bank = _load(bank_path)
+    if manifest_path:
+        if section or tag or status or include_retired:
+            raise click.UsageError("--paper exports exactly the paper's questions; "
+                                   "it cannot be combined with --section, --tag, --status or --include-retired")
+        questions, category = paper_questions(manifest_path, variant, bank)
+        options = ExportOptions(category=category, title=bank.syllabus.title)
+    else:
+        if variant:
+            raise click.UsageError("--variant needs --paper")
+        questions = bank_questions(bank, section, tag, status, include_retired)
+        options = ExportOptions(title=bank.syllabus.title)
+    if blueprint_path:
+        if format_name != "qti" or manifest_path:
+            raise click.UsageError("--blueprint works with the qti format and a bank, not with --paper")
+        blueprint = read_blueprint(blueprint_path)
+        pools = blueprint_pools(blueprint, questions, bank.syllabus)
+        drawn = {qid for pool in pools for qid in pool.question_ids}
+        questions = [q for q in questions if q.id in drawn]
+        options = ExportOptions(title=blueprint.title, pools=pools)
+    result = export_questions(format_name, questions, bank.syllabus, options, skip_unsupported)
+    for question_id, reason in result.skipped:
+        click.echo(f"skipped {question_id}: {reason}", err=True)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(output, result.data)
+    click.echo(f"wrote {output}: {result.exported} question(s) as {format_name}"
+               + (f", {len(result.skipped)} skipped" if result.skipped else ""))
 # -- authoring: add, edit, retire, approve -------------------------------------------
 
 

@@ -17,6 +17,38 @@ def mini_bank(tmp_path) -> Path:
     return target
 
 
+def make_question(qid="q-001", qtype="single", keys=(1,), count=4, **fields):
+    """A valid question built in code: options "Option A"…, keys at the given positions."""
+    from qbank.model import Option, Question
+
+    if qtype == "truefalse" and "options" not in fields:
+        fields["options"] = (Option("True", 0 in keys, "Why true."), Option("False", 1 in keys, "Why false."))
+    fields.setdefault("options", tuple(
+        Option(f"Option {chr(65 + n)}", n in keys, f"Rationale {chr(65 + n)}.") for n in range(count)
+    ))
+    fields.setdefault("syllabus", ("1",))
+    fields.setdefault("stem", f"Stem of {qid}?")
+    return Question(id=qid, type=qtype, **fields)
+
+
+def conformance_dir() -> Path | None:
+    """shared/conformance beside the repository (CI), or beside a parent folder (a git worktree)."""
+    for parent in REPO.resolve().parents:
+        candidate = parent / "shared" / "conformance"
+        if (candidate / "validate_qti.py").is_file():
+            return candidate
+    return None
+
+
+@pytest.fixture
+def moodle_fixtures() -> Path:
+    """Moodle's own import/export fixtures (shared/conformance/moodle-fixtures), or skip."""
+    found = conformance_dir()
+    if found is None or not (found / "moodle-fixtures").is_dir():
+        pytest.skip("shared/conformance/moodle-fixtures not found beside the repository")
+    return found / "moodle-fixtures"
+
+
 def _option(text, correct=False, **extra):
     return {"text": text, "correct": correct, "rationale": f"Why {text!r} is {'right' if correct else 'wrong'}.", **extra}
 
@@ -118,26 +150,3 @@ def drawn_variant(bank, label: str, seed: int = 2026):
 
     papers = select_papers(bank.questions, bank.syllabus, blueprint_from_dict(blueprint_document()), seed, 3)
     return next(paper for paper in papers if paper.variant == label)
-
-
-def make_question(qid="q-001", qtype="single", keys=(1,), count=4, **fields):
-    """A valid question built in code: options "Option A"…, keys at the given positions."""
-    from qbank.model import Option, Question
-
-    if qtype == "truefalse" and "options" not in fields:
-        fields["options"] = (Option("True", 0 in keys, "Why true."), Option("False", 1 in keys, "Why false."))
-    fields.setdefault("options", tuple(
-        Option(f"Option {chr(65 + n)}", n in keys, f"Rationale {chr(65 + n)}.") for n in range(count)
-    ))
-    fields.setdefault("syllabus", ("1",))
-    fields.setdefault("stem", f"Stem of {qid}?")
-    return Question(id=qid, type=qtype, **fields)
-
-
-def conformance_dir() -> Path | None:
-    """shared/conformance beside the repository (CI), or beside a parent folder (a git worktree)."""
-    for parent in REPO.resolve().parents:
-        candidate = parent / "shared" / "conformance"
-        if (candidate / "validate_qti.py").is_file():
-            return candidate
-    return None

@@ -116,6 +116,17 @@ def test_create_exclusive_never_overwrites(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["q.json"]
 
 
+def test_create_all_exclusive_never_replaces_and_leaves_no_temporary_files(tmp_path):
+    from qbank.bank import create_all_exclusive
+
+    (tmp_path / "b.json").write_text("old")
+    created, taken = create_all_exclusive([(tmp_path / "a.json", "A"), (tmp_path / "b.json", "B"),
+                                           (tmp_path / "c.json", "C")])
+    assert created == [tmp_path / "a.json"] and taken == tmp_path / "b.json"
+    assert (tmp_path / "b.json").read_text() == "old" and not (tmp_path / "c.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json"]
+    created, taken = create_all_exclusive([(tmp_path / "sub" / "d.json", "D")])
+    assert taken is None and (tmp_path / "sub" / "d.json").read_text() == "D"
 def test_write_atomic_writes_bytes_and_gives_new_files_normal_permissions(tmp_path):
     import os
 

@@ -6,7 +6,8 @@ A format module may provide any of:
   for LMS/text exports of a set of questions (moodle, qti, gift, aiken),
   and ``unsupported_reason(question) -> str | None`` saying why a question
   cannot be expressed (None when it can);
-- ``read_questions(data: bytes, options) -> ImportResult`` for imports;
+- ``read_questions(data: bytes, options: ImportOptions) -> ImportResult``
+  for imports (both types live in qbank.importing, with the pipeline);
 - ``write_paper(paper, options) -> bytes`` and ``write_key(paper, options)
   -> bytes`` for printable papers (pdf, docx).
 
@@ -71,7 +72,9 @@ class PaperOptions:
 
 
 FORMATS: dict[str, str] = {
+    "aiken": "qbank.formats.aiken",
     "docx": "qbank.formats.docx",
+    "gift": "qbank.formats.gift",
     "moodle": "qbank.formats.moodle",
     "pdf": "qbank.formats.pdf",
     "qti": "qbank.formats.qti",
