@@ -300,73 +300,7 @@ def import_(format_name, file, into, section, category_map, dry_run, partial, ma
     click.echo(f"{summary}; wrote {len(written.paths)} as drafts into {plan.bank.root}"
                + (" and updated syllabus.json" if written.syllabus_changed else ""))
 
-# -- export ----------------------------------------------------------------------------
 
-
-@cli.command()
-@click.argument("format_name", metavar="FORMAT")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="File to write (replaced atomically; nothing is written on error).")
-@click.option("--section", help="Only this syllabus section and its subsections, e.g. 2.4.")
-@click.option("--tag", help="Only questions with this tag.")
-@click.option("--status", type=click.Choice(["draft", "review", "approved", "retired"]), help="Only this status.")
-@click.option("--include-retired", is_flag=True, help="Also export retired questions (left out by default).")
-@click.option("--paper", "manifest_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Export exactly the questions of a built paper: the manifest.json `qbank build` wrote.")
-@click.option("--variant", help="With --paper: the variant label, e.g. A.")
-@click.option("--blueprint", "blueprint_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="qti only: a test that draws per candidate as this blueprint says (selection per section).")
-@click.option("--skip-unsupported", is_flag=True,
-              help="Leave out (and list) questions the format cannot express, instead of failing.")
-@bank_option
-@friendly_errors
-def export(format_name, output, section, tag, status, include_retired, manifest_path, variant, blueprint_path,
-           skip_unsupported, bank_path):
-    """Export questions for an LMS: FORMAT is moodle, qti (a QTI 2.1 zip), gift or aiken.
-
-    Exports the bank (filtered by --section/--tag/--status), or with
-    --paper exactly the questions of one built paper variant, in paper
-    order, as one category. A question the format cannot express is named
-    with the reason and the export fails, unless --skip-unsupported.
-
-    \b
-    Examples:
-      qbank export moodle -o out/itil4.moodle.xml
-      qbank export qti --section 2.4 --status approved -o out/2.4.qti21.zip
-      qbank export moodle --paper out/manifest.json --variant A -o out/paper-A.xml
-      qbank export qti --blueprint templates/itil4-foundation.json -o out/mock.qti21.zip
-    """
-    from qbank.bank import write_atomic
-    from qbank.export import bank_questions, blueprint_pools, export_questions, paper_questions, read_blueprint
-    from qbank.formats import ExportOptions
-
-    bank = _load(bank_path)
-    if manifest_path:
-        if section or tag or status or include_retired:
-            raise click.UsageError("--paper exports exactly the paper's questions; "
-                                   "it cannot be combined with --section, --tag, --status or --include-retired")
-        questions, category = paper_questions(manifest_path, variant, bank)
-        options = ExportOptions(category=category, title=bank.syllabus.title)
-    else:
-        if variant:
-            raise click.UsageError("--variant needs --paper")
-        questions = bank_questions(bank, section, tag, status, include_retired)
-        options = ExportOptions(title=bank.syllabus.title)
-    if blueprint_path:
-        if format_name != "qti" or manifest_path:
-            raise click.UsageError("--blueprint works with the qti format and a bank, not with --paper")
-        blueprint = read_blueprint(blueprint_path)
-        pools = blueprint_pools(blueprint, questions, bank.syllabus)
-        drawn = {qid for pool in pools for qid in pool.question_ids}
-        questions = [q for q in questions if q.id in drawn]
-        options = ExportOptions(title=blueprint.title, pools=pools)
-    result = export_questions(format_name, questions, bank.syllabus, options, skip_unsupported)
-    for question_id, reason in result.skipped:
-        click.echo(f"skipped {question_id}: {reason}", err=True)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(output, result.data)
-    click.echo(f"wrote {output}: {result.exported} question(s) as {format_name}"
-               + (f", {len(result.skipped)} skipped" if result.skipped else ""))
 # -- authoring: add, edit, retire, approve -------------------------------------------
 
 
