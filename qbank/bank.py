@@ -13,6 +13,7 @@ and creating a question never overwrites an existing file.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
@@ -167,7 +168,19 @@ def read_json(path: Path) -> tuple[object, list[Problem]]:
 
 def read_bank(path: Path | str) -> Bank:
     """Read a bank folder and check it; every problem is in ``Bank.problems``."""
-    root = Path(path)
+    # Reading a bank creates a few hundred thousand containers that all stay
+    # alive; the cyclic collector would walk them again and again for
+    # nothing (about a fifth of the load time on 10,000 questions).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_bank(Path(path))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _read_bank(root: Path) -> Bank:
     syllabus_path = root / SYLLABUS_FILE
     doc, problems = read_json(syllabus_path)
     syllabus = None
