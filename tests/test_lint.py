@@ -1,10 +1,12 @@
 import random
+import re
 
 import pytest
 
 from qbank import lint
 from qbank.errors import BankError
 from qbank.lint import RULES, Item, lint_items, make_config, similar_pairs
+from qbank.markup import has_markup
 from qbank.model import Option, Question
 
 GOOD_OPTIONS = (
@@ -232,3 +234,19 @@ def test_config_is_found_in_pyproject_or_qbank_toml(tmp_path):
     (tmp_path / "questions" / "qbank.toml").write_text('[lint]\nwarnings = ["negative-stem"]\n')
     path, table = lint.find_config_file(bank)
     assert path.name == "qbank.toml" and table == {"warnings": ["negative-stem"]}
+
+
+def test_cheap_prechecks_never_skip_a_regex_match():
+    # may_contain() guards the IGNORECASE searches: every character those
+    # searches take for a letter of the words must casefold to that letter.
+    every_character = "".join(map(chr, range(0x110000)))
+    for word in ("above", "not", "except", "least"):
+        for letter in set(word):
+            for character in re.findall(f"(?i){letter}", every_character):
+                assert letter in character.casefold(), (word, character)
+    assert lint.may_contain("Which is the LEAſT useful?", "least")
+    assert not lint.may_contain("Which is the most useful?", "not", "except", "least")
+    # quick_has_markup answers exactly what has_markup answers
+    for text in ("Plain text.", "  12. A list?", "12 months", "- a bullet", "-1 degrees", "a **bold** word",
+                 "line\nbreak", "\u00a0\u0661. Arabic-Indic digit", "`code`", "back\\slash", "   "):
+        assert lint.quick_has_markup(text) == has_markup(text), text
