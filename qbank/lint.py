@@ -23,6 +23,8 @@ import re
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import islice, repeat
+from operator import and_, mul, rshift, xor
 from pathlib import Path
 from typing import Callable
 
@@ -113,7 +115,10 @@ def may_contain(text: str, *words: str) -> bool:
     character that IGNORECASE matches to an ASCII letter onto that letter
     (even the long s, 'ſ')."""
     folded = text.casefold()
-    return any(word in folded for word in words)
+    for word in words:
+        if word in folded:
+            return True
+    return False
 
 
 # -- the registry ----------------------------------------------------------------
@@ -162,7 +167,7 @@ class Item:
     __slots__ = (
         "question", "file", "keys", "distractors", "is_choice_with_distractors",
         "stem_plain", "option_plain", "stem_tokens", "option_tokens", "rationale_tokens",
-        "option_stems", "lead_in", "stem_content_words",
+        "option_normalized", "option_stems", "lead_in", "stem_content_words",
     )
 
     def __init__(self, question: Question, file: str):
@@ -182,6 +187,7 @@ class Item:
         self.stem_tokens = stem_tokens
         self.option_tokens = tokens[: len(options)]
         self.rationale_tokens = [None if r is None else t for r, t in zip(rationales, tokens[len(options) :])]
+        self.option_normalized = [" ".join(t) for t in self.option_tokens]  # what duplicates are compared by
         self.option_stems = [set(map(_STEMS.__getitem__, t)) for t in self.option_tokens]
         if quick_has_markup(question.stem):
             # The stem's paragraphs without its numbered or bulleted statements.
@@ -231,8 +237,10 @@ def all_of_the_above(item: Item, config: dict):
     Fix:   make it a `multiple` question ("Which **two** are guiding
            principles?") or ask for the one principle that fits a scenario.
     """
+    if not may_contain("\n".join(item.option_plain), "above"):  # one test for all the options
+        return
     for n, text in enumerate(item.option_plain):
-        if may_contain(text, "above") and ALL_OF_THE_ABOVE.search(text):
+        if ALL_OF_THE_ABOVE.search(text):
             yield f"{opt(n)}.text", "\"all of the above\" rewards partial knowledge and breaks under shuffling; use a multiple question or a single best answer"
 
 
@@ -247,8 +255,10 @@ def none_of_the_above(item: Item, config: dict):
     Fix:   replace it with a plausible distractor that reflects a real
            misconception.
     """
+    if not may_contain("\n".join(item.option_plain), "above"):  # one test for all the options
+        return
     for n, text in enumerate(item.option_plain):
-        if may_contain(text, "above") and NONE_OF_THE_ABOVE.search(text):
+        if NONE_OF_THE_ABOVE.search(text):
             yield f"{opt(n)}.text", "\"none of the above\" shows only that the candidate can reject options, and breaks under shuffling; write a plausible distractor instead"
 
 
@@ -339,17 +349,19 @@ def duplicate_options(item: Item, config: dict):
     Flaw:  A. Value co-creation  C. value co-creation.
     Fix:   replace one with a different plausible distractor.
     """
-    for n, first in repeats(item.option_tokens):
+    for n, first in repeats(item.option_normalized):
         yield f"{opt(n)}.text", f"same as option {LETTERS[first]}; every option must be different"
 
 
-def repeats(token_lists):
-    """(index, index of the first equal one) for each list of words seen before; None entries are skipped."""
+def repeats(texts):
+    """(index, index of the first equal one) for each text seen before; None entries are skipped."""
+    present = [text for text in texts if text is not None]
+    if len(set(present)) == len(present):
+        return  # the usual case, settled in C
     seen: dict[str, int] = {}
-    for n, tokens in enumerate(token_lists):
-        if tokens is None:
+    for n, key in enumerate(texts):
+        if key is None:
             continue
-        key = " ".join(tokens)
         if key in seen:
             yield n, seen[key]
         else:
@@ -369,7 +381,7 @@ def overlapping_options(item: Item, config: dict):
     if item.question.type == "truefalse":
         return
     tokens = item.option_tokens
-    texts = [f" {' '.join(words)} " for words in tokens]
+    texts = [f" {normalized} " for normalized in item.option_normalized]
     # Ordered word pairs: options that list the same terms in another order,
     # or swap two terms ("A is utility and B warranty" / the reverse), are
     # alternatives, not overlaps; so only a longer option that takes in
@@ -403,9 +415,9 @@ def absolute_words(item: Item, config: dict):
     """
     if not item.is_choice_with_distractors:
         return
-    if any(ABSOLUTE_WORDS.intersection(item.option_tokens[n]) for n in item.keys):
+    if not all(ABSOLUTE_WORDS.isdisjoint(item.option_tokens[n]) for n in item.keys):
         return
-    flagged = [n for n in item.distractors if ABSOLUTE_WORDS.intersection(item.option_tokens[n])]
+    flagged = [n for n in item.distractors if not ABSOLUTE_WORDS.isdisjoint(item.option_tokens[n])]
     if len(flagged) >= config["absolute_min_distractors"]:
         letters = ", ".join(LETTERS[n] for n in flagged)
         yield "$.options", f"absolute words only in distractors ({letters}) give the answer away; reword them"
@@ -418,8 +430,10 @@ def rationale_missing(item: Item, config: dict):
     Flaw:  {"text": "Cost", "correct": false}
     Fix:   {"text": "Cost", "correct": false, "rationale": "Cost is what the consumer gives up, not what they gain."}
     """
-    for n, option in enumerate(item.question.options):
-        if not option.rationale or not option.rationale.strip():
+    if None not in item.rationale_tokens:
+        return
+    for n, tokens in enumerate(item.rationale_tokens):
+        if tokens is None:
             yield f"{opt(n)}.rationale", "no rationale yet; say why this option is right or wrong before review"
 
 
@@ -431,11 +445,11 @@ def rationale_too_short(item: Item, config: dict):
     Fix:   "rationale": "Wrong: that is an output, which a service provides; the outcome is what the consumer achieves."
     """
     minimum = config["rationale_min_words"]
-    for n, option in enumerate(item.question.options):
-        rationale = option.rationale
-        if not rationale or len(rationale.split()) > minimum + 2:
-            continue  # a cheap count first: most rationales are long
-        if len(item.rationale_tokens[n]) < minimum:
+    for n, tokens in enumerate(item.rationale_tokens):
+        # The chunk count is the rule's old cheap pre-check, kept so the rule
+        # reports what it did: it differs from the word count only for chunks
+        # of bare punctuation ("Wrong - - - -" is one word but five chunks).
+        if tokens is not None and len(tokens) < minimum and len(item.question.options[n].rationale.split()) <= minimum + 2:
             yield f"{opt(n)}.rationale", f"rationale has fewer than {minimum} words; explain why the option is right or wrong"
 
 
@@ -446,7 +460,7 @@ def rationale_repeated(item: Item, config: dict):
     Flaw:  every distractor: "This is not the definition used by ITIL 4."
     Fix:   say for each option what it is and why it is wrong.
     """
-    for n, first in repeats(item.rationale_tokens):
+    for n, first in repeats([None if tokens is None else " ".join(tokens) for tokens in item.rationale_tokens]):
         yield f"{opt(n)}.rationale", f"same rationale as option {LETTERS[first]}; write one for this option"
 
 
@@ -471,8 +485,18 @@ def distractor_rationale(item: Item, config: dict):
         affirms = tokens[0] in AFFIRMATIVE_WORDS or tokens[:2] == ["this", "is"] and tokens[2:3] in (["correct"], ["right"])
         if affirms and NEGATIONS.isdisjoint(tokens[:6]):
             yield f"{opt(n)}.rationale", "this rationale reads as if the option were right; say why it is wrong"
-        elif len(tokens) <= 2 * len(item.option_tokens[n]) + 3 and set(map(_STEMS.__getitem__, tokens)) - STOPWORDS <= item.option_stems[n]:
+        elif len(tokens) <= 2 * len(item.option_tokens[n]) + 3 and only_echoes(tokens, item.option_stems[n]):
             yield f"{opt(n)}.rationale", "this rationale does not say why the option is wrong; name the mistake it reflects"
+
+
+def only_echoes(words: list[str], option_stems: set[str]) -> bool:
+    """Whether every word but the stopwords comes from the option (stemmed).
+    A loop that stops at the first new word: usually the first one."""
+    for word in words:
+        stemmed = _STEMS[word]
+        if stemmed not in option_stems and stemmed not in STOPWORDS:
+            return False
+    return True
 
 
 @rule("stem-form", "warning")
@@ -610,9 +634,13 @@ def item_shingles(item: Item, word_hashes: dict[str, int]) -> frozenset[int]:
             if word not in word_hashes:
                 word_hashes[word] = _stable_hash(word)
         hashes = list(map(word_hashes.get, words))
-    # The multiply makes pairs ordered: (a, b) and (b, a) differ. A one-word
-    # text gives no pair of its own, but pairs with the marker around it.
-    return frozenset([(a * _PAIR_MULTIPLIER ^ b) & _MASK for a, b in zip(hashes, hashes[1:])])
+    # (a * _PAIR_MULTIPLIER ^ b) & _MASK for each pair (a, b): the multiply
+    # makes pairs ordered, (a, b) and (b, a) differ. Spelled as maps of
+    # operator functions, the arithmetic runs in C, not one bytecode loop per
+    # pair. A one-word text gives no pair of its own, but pairs with the
+    # marker around it.
+    heads = map(and_, map(mul, hashes, repeat(_PAIR_MULTIPLIER)), repeat(_MASK))
+    return frozenset(map(xor, heads, islice(hashes, 1, None)))
 
 
 def question_shingles(question: Question) -> frozenset[int]:
@@ -625,12 +653,17 @@ def _stable_hash(word: str) -> int:
 
 def minhash_signature(hashes) -> list[int]:
     """The smallest hash in each bin, empty bins filled along their probe order."""
-    smallest = {value >> _BIN_SHIFT: value for value in sorted(hashes, reverse=True)}
+    descending = sorted(hashes, reverse=True)
+    # dict() keeps the last value given for a bin, which is its smallest.
+    smallest = dict(zip(map(rshift, descending, repeat(_BIN_SHIFT)), descending))
     signature = list(map(smallest.get, _BINS))
     if len(smallest) < MINHASH_BINS:
         for index, value in enumerate(signature):
             if value is None:
-                signature[index] = smallest[next(j for j in _PROBES[index] if j in smallest)]
+                for other in _PROBES[index]:
+                    if other in smallest:
+                        signature[index] = smallest[other]
+                        break
     return signature
 
 
