@@ -158,23 +158,36 @@ def rule(rule_id: str, severity: str = "warning", scope: str = "question"):
 # -- what rules look at -------------------------------------------------------------
 
 
+_DERIVED = (
+    "keys", "distractors", "is_choice_with_distractors", "stem_plain", "option_plain", "stem_tokens",
+    "option_tokens", "rationale_tokens", "option_normalized", "option_stems", "lead_in", "stem_content_words",
+)
+
+
 class Item:
     """A question with the derived texts and words the rules share.
 
-    Everything is computed once, when the item is made, into plain
-    attributes: nearly every rule reads them for every question, and on a
-    10,000-question bank cached properties cost more to look up than the
-    work they save."""
+    They are all computed at once, into plain attributes, the first time a
+    rule reads one: nearly every rule reads them for every question, and on
+    a 10,000-question bank cached properties cost more to look up than the
+    work they save. Near-duplicate detection reads only the question, so a
+    process that runs nothing else does not derive them."""
 
-    __slots__ = (
-        "question", "file", "keys", "distractors", "is_choice_with_distractors",
-        "stem_plain", "option_plain", "stem_tokens", "option_tokens", "rationale_tokens",
-        "option_normalized", "option_stems", "lead_in", "stem_content_words",
-    )
+    __slots__ = ("question", "file", *_DERIVED)
 
     def __init__(self, question: Question, file: str):
         self.question = question
         self.file = file
+
+    def __getattr__(self, name: str):
+        # Python calls this only for an attribute that is not set yet.
+        if name not in _DERIVED:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self._derive()
+        return object.__getattribute__(self, name)
+
+    def _derive(self) -> None:
+        question = self.question
         options = question.options
         self.keys = [n for n, o in enumerate(options) if o.correct]
         self.distractors = [n for n, o in enumerate(options) if not o.correct]
@@ -561,8 +574,11 @@ def key_position_balance(items: list[Item], config: dict):
     """
     by_width: dict[int, Counter] = defaultdict(Counter)
     for item in items:
-        if item.question.type == "single" and len(item.keys) == 1:
-            by_width[len(item.question.options)][item.keys[0]] += 1
+        question = item.question  # not the derived item.keys: this may run in its own process
+        if question.type == "single":
+            keys = question.correct_indexes
+            if len(keys) == 1:
+                by_width[len(question.options)][keys[0]] += 1
     for width, counts in sorted(by_width.items()):
         total = sum(counts.values())
         if total < config["key_balance_min_questions"] or width < 2:
@@ -624,12 +640,7 @@ def item_shingles(item: Item, word_hashes: dict[str, int]) -> frozenset[int]:
 
     Single words are left out: a bank's common vocabulary would make every
     question look like every other."""
-    # One list for the whole question, texts separated by a marker word, so
-    # each question costs a few C-level passes rather than one per text.
-    words = [*item.stem_tokens]
-    for tokens in item.option_tokens:
-        words.append("\x00")
-        words += tokens
+    words = shingle_words(item.question)
     hashes = list(map(word_hashes.get, words))
     if None in hashes:
         for word in words:
@@ -643,6 +654,17 @@ def item_shingles(item: Item, word_hashes: dict[str, int]) -> frozenset[int]:
     # marker around it.
     heads = map(and_, map(mul, hashes, repeat(_PAIR_MULTIPLIER)), repeat(_MASK))
     return frozenset(map(xor, heads, islice(hashes, 1, None)))
+
+
+def shingle_words(question: Question) -> list[str]:
+    """The words of the stem and then of each option, a marker word "\\x00"
+    before each option: words_of each text, in one list.
+
+    Made in one pass over the texts joined: the marker, spaced, becomes a
+    word of its own, and lower() treats the spaces around it as the end and
+    start of a text."""
+    texts = " \x00 ".join([question.stem, *(option.text for option in question.options)])
+    return texts.lower().translate(_SEPARATORS).split()
 
 
 def question_shingles(question: Question) -> frozenset[int]:
@@ -777,6 +799,13 @@ def lint_items(items: list[Item], config: LintConfig, *, bank_file: str | None =
     problems: list[Problem] = []
     live = [item for item in items if item.question.status != "retired"]
     question_rules = [r for r in RULES.values() if r.scope == "question" and r.id in config.enabled]
+    bank_rules = [r for r in RULES.values() if r.scope == "bank" and r.id in config.enabled]
+    # On a large bank, near-duplicate detection costs about as much as all
+    # the question rules: the bank rules then run in a forked process, on
+    # another core, while the question rules run here.
+    background = None
+    if bank_rules and len(live) >= PARALLEL_MIN_QUESTIONS:
+        background = in_forked_process(bank_findings, bank_rules, live, config.settings)
     for item in live:
         if only_files is not None and item.file not in only_files:
             continue
@@ -784,15 +813,74 @@ def lint_items(items: list[Item], config: LintConfig, *, bank_file: str | None =
             severity = config.severities[found.id]
             for json_path, message in found.check(item, config.settings):
                 problems.append(Problem(item.file, message, json_path=json_path, severity=severity, rule=found.id))
-    for found in (r for r in RULES.values() if r.scope == "bank" and r.id in config.enabled):
-        severity = config.severities[found.id]
-        for subject, json_path, message in found.check(live, config.settings):
-            if subject is None:
-                if only_files is None and bank_file:
-                    problems.append(Problem(bank_file, message, severity=severity, rule=found.id))
-            elif only_files is None or subject.file in only_files:
-                problems.append(Problem(subject.file, message, json_path=json_path, severity=severity, rule=found.id))
+    findings = background() if background else None
+    if findings is None:  # not started, or the process failed: run them here
+        findings = bank_findings(bank_rules, live, config.settings)
+    for rule_id, subject, json_path, message in findings:
+        severity = config.severities[rule_id]
+        if subject is None:
+            if only_files is None and bank_file:
+                problems.append(Problem(bank_file, message, severity=severity, rule=rule_id))
+        elif only_files is None or live[subject].file in only_files:
+            problems.append(Problem(live[subject].file, message, json_path=json_path, severity=severity, rule=rule_id))
     return problems
+
+
+# Below this many questions, forking a process costs more than it saves.
+PARALLEL_MIN_QUESTIONS = 2000
+
+
+def bank_findings(bank_rules: list[Rule], items: list[Item], settings: dict) -> list[tuple]:
+    """(rule id, index of the item or None, JSON path, message) for what the
+    bank rules find: indexes, not items, so the list can be sent between
+    processes."""
+    index = {id(item): n for n, item in enumerate(items)}
+    return [
+        (found.id, None if subject is None else index[id(subject)], json_path, message)
+        for found in bank_rules
+        for subject, json_path, message in found.check(items, settings)
+    ]
+
+
+def in_forked_process(function: Callable, *args) -> Callable[[], object] | None:
+    """Start ``function(*args)`` in a forked child process and return a
+    function that waits for its result (None if the child failed); or
+    return None where this process cannot fork.
+
+    The child starts as a copy of this process, so the arguments are not
+    copied or pickled; only the result is pickled back."""
+    import multiprocessing
+    import threading
+
+    # Forking a process that runs other threads can deadlock the child.
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return None
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_send_result, args=(sender, function, args), daemon=True)
+    child.start()
+    sender.close()
+
+    def result():
+        try:
+            succeeded, value = receiver.recv()
+        except EOFError:  # the child died without a word
+            succeeded, value = False, None
+        finally:
+            receiver.close()
+            child.join()
+        return value if succeeded else None
+
+    return result
+
+
+def _send_result(sender, function: Callable, args: tuple) -> None:
+    try:
+        outcome = (True, function(*args))
+    except BaseException:  # the parent reruns the work and so raises it itself
+        outcome = (False, None)
+    sender.send(outcome)
+    sender.close()
 
 
 @contextmanager

@@ -1,3 +1,4 @@
+import os
 import random
 import re
 
@@ -262,3 +263,25 @@ def test_collector_paused_restores_the_collector():
     with pytest.raises(ValueError), lint.collector_paused():
         raise ValueError
     assert gc.isenabled()
+
+
+def test_bank_rules_report_the_same_from_a_forked_process(monkeypatch):
+    if lint.in_forked_process(os.getpid) is None:
+        pytest.skip("this platform cannot fork")
+    rng = random.Random(3)
+    texts = _random_texts(rng, 40)
+    texts += [t.replace(t.split()[0], "changed", 1) for t in texts[:5]]  # near-duplicates
+    items = [Item(question(t + "?", qid=f"q-{n:03d}"), f"q-{n:03d}.json") for n, t in enumerate(texts)]
+    config = make_config(only=["near-duplicate", "key-position-balance"])
+    here = lint_items(items, config, bank_file="syllabus.json")
+    assert {p.rule for p in here} == {"near-duplicate", "key-position-balance"}
+    monkeypatch.setattr(lint, "PARALLEL_MIN_QUESTIONS", 1)
+    assert lint_items(items, config, bank_file="syllabus.json") == here
+
+
+def test_in_forked_process_returns_the_childs_result():
+    waiting = lint.in_forked_process(os.getpid)
+    if waiting is None:
+        pytest.skip("this platform cannot fork")
+    assert waiting() not in (None, os.getpid())
+    assert lint.in_forked_process(lint.stem_word, None)() is None  # the child failed: the caller runs it itself
