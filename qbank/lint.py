@@ -25,7 +25,7 @@ import sys
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from operator import and_, mul, rshift, xor
 from pathlib import Path
 from typing import Callable
@@ -428,7 +428,7 @@ def absolute_words(item: Item, config: dict):
     Flaw:  A. Value is always co-created  B. Outputs never matter  C. <key without absolutes>
     Fix:   drop the absolutes, or use them in keys too where they are true.
     """
-    if not item.is_choice_with_distractors:
+    if not item.is_choice_with_distractors or ABSOLUTE_WORDS.isdisjoint(chain.from_iterable(item.option_tokens)):
         return
     if not all(ABSOLUTE_WORDS.isdisjoint(item.option_tokens[n]) for n in item.keys):
         return
@@ -628,6 +628,7 @@ LSH_ROWS = 3
 LSH_BANDS = 10  # 10 bands of 3 bins: a pair at 0.7 similarity is found with p ≈ 0.985, at 0.1 with p ≈ 0.01
 _BIN_SHIFT = 64 - 5  # top 5 bits of a 64-bit hash: 32 bins
 _BINS = range(MINHASH_BINS)
+_BIN_SET = frozenset(_BINS)
 _MASK = (1 << 64) - 1
 _PAIR_MULTIPLIER = 0x9E3779B97F4A7C15  # odd: a bijection modulo 2**64
 # Fixed probe orders for empty bins; seeded, so the same on every run.
@@ -681,13 +682,11 @@ def minhash_signature(hashes) -> list[int]:
     # dict() keeps the last value given for a bin, which is its smallest.
     smallest = dict(zip(map(rshift, descending, repeat(_BIN_SHIFT)), descending))
     signature = list(map(smallest.get, _BINS))
-    if len(smallest) < MINHASH_BINS:
-        for index, value in enumerate(signature):
-            if value is None:
-                for other in _PROBES[index]:
-                    if other in smallest:
-                        signature[index] = smallest[other]
-                        break
+    for index in _BIN_SET.difference(smallest):  # the empty bins only
+        for other in _PROBES[index]:
+            if other in smallest:
+                signature[index] = smallest[other]
+                break
     return signature
 
 
@@ -710,7 +709,8 @@ def similar_pairs(shingle_sets: list[frozenset], threshold: float) -> list[tuple
     found = []
     for n, m in sorted(candidates):
         a, b = shingle_sets[n], shingle_sets[m]
-        similarity = len(a & b) / len(a | b)
+        shared = len(a & b)
+        similarity = shared / (len(a) + len(b) - shared)  # len(a | b), without building the union
         if similarity >= threshold:
             found.append((n, m, similarity))
     return found
