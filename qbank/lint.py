@@ -411,11 +411,12 @@ def overlapping_options(item: Item, config: dict):
                 continue  # equal ones are duplicate-options
             # the shorter first; n when the two are as long
             short, long_ = (m, n) if len(texts[m]) < len(texts[n]) else (n, m)
-            short, short_pairs, long_, long_pairs = texts[short], pairs[short], texts[long_], pairs[long_]
-            contained = short in long_
-            absorbed = bool(short_pairs) and len(long_pairs) > len(short_pairs) \
+            short_pairs, long_pairs = pairs[short], pairs[long_]
+            # contained, or else absorbed: the pair test only when needed
+            if texts[short] in texts[long_] or (
+                short_pairs and len(long_pairs) > len(short_pairs)
                 and len(short_pairs & long_pairs) / len(short_pairs) >= threshold
-            if contained or absorbed:
+            ):
                 yield f"{opt(n)}.text", f"overlaps option {LETTERS[m]}: one takes in the other; make the options mutually exclusive"
 
 
