@@ -1,10 +1,13 @@
+import os
 import random
+import re
 
 import pytest
 
 from qbank import lint
 from qbank.errors import BankError
 from qbank.lint import RULES, Item, lint_items, make_config, similar_pairs
+from qbank.markup import has_markup
 from qbank.model import Option, Question
 
 GOOD_OPTIONS = (
@@ -232,3 +235,53 @@ def test_config_is_found_in_pyproject_or_qbank_toml(tmp_path):
     (tmp_path / "questions" / "qbank.toml").write_text('[lint]\nwarnings = ["negative-stem"]\n')
     path, table = lint.find_config_file(bank)
     assert path.name == "qbank.toml" and table == {"warnings": ["negative-stem"]}
+
+
+def test_cheap_prechecks_never_skip_a_regex_match():
+    # may_contain() guards the IGNORECASE searches: every character those
+    # searches take for a letter of the words must casefold to that letter.
+    every_character = "".join(map(chr, range(0x110000)))
+    for word in ("above", "not", "except", "least"):
+        for letter in set(word):
+            for character in re.findall(f"(?i){letter}", every_character):
+                assert letter in character.casefold(), (word, character)
+    assert lint.may_contain("Which is the LEAſT useful?", "least")
+    assert not lint.may_contain("Which is the most useful?", "not", "except", "least")
+    # quick_has_markup answers exactly what has_markup answers
+    for text in ("Plain text.", "  12. A list?", "12 months", "- a bullet", "-1 degrees", "a **bold** word",
+                 "line\nbreak", "\u00a0\u0661. Arabic-Indic digit", "`code`", "back\\slash", "   "):
+        assert lint.quick_has_markup(text) == has_markup(text), text
+
+
+def test_collector_paused_restores_the_collector():
+    import gc
+
+    assert gc.isenabled()
+    with lint.collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), lint.collector_paused():
+        raise ValueError
+    assert gc.isenabled()
+
+
+def test_bank_rules_report_the_same_from_a_forked_process(monkeypatch):
+    if lint.in_forked_process(os.getpid) is None:
+        pytest.skip("this platform cannot fork")
+    rng = random.Random(3)
+    texts = _random_texts(rng, 40)
+    texts += [t.replace(t.split()[0], "changed", 1) for t in texts[:5]]  # near-duplicates
+    items = [Item(question(t + "?", qid=f"q-{n:03d}"), f"q-{n:03d}.json") for n, t in enumerate(texts)]
+    config = make_config(only=["near-duplicate", "key-position-balance"])
+    here = lint_items(items, config, bank_file="syllabus.json")
+    assert {p.rule for p in here} == {"near-duplicate", "key-position-balance"}
+    monkeypatch.setattr(lint, "PARALLEL_MIN_QUESTIONS", 1)
+    assert lint_items(items, config, bank_file="syllabus.json") == here
+
+
+def test_in_forked_process_returns_the_childs_result():
+    waiting = lint.in_forked_process(os.getpid)
+    if waiting is None:
+        pytest.skip("this platform cannot fork")
+    assert waiting() not in (None, os.getpid())
+    assert lint.in_forked_process(lint.stem_word, None)() is None  # the child failed: the caller runs it itself
