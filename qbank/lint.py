@@ -462,10 +462,8 @@ def rationale_too_short(item: Item, config: dict):
     """
     minimum = config["rationale_min_words"]
     for n, tokens in enumerate(item.rationale_tokens):
-        # The chunk count is the rule's old cheap pre-check, kept so the rule
-        # reports what it did: it differs from the word count only for chunks
-        # of bare punctuation ("Wrong - - - -" is one word but five chunks).
-        if tokens is not None and len(tokens) < minimum and len(item.question.options[n].rationale.split()) <= minimum + 2:
+        # Words, not whitespace-separated chunks: "Wrong - - - -" is one word.
+        if tokens is not None and len(tokens) < minimum:
             yield f"{opt(n)}.rationale", f"rationale has fewer than {minimum} words; explain why the option is right or wrong"
 
 
@@ -496,7 +494,7 @@ def distractor_rationale(item: Item, config: dict):
         return
     for n in item.distractors:
         tokens = item.rationale_tokens[n]
-        if tokens is None:
+        if not tokens:  # missing, or punctuation only: rationale-too-short says so
             continue
         affirms = tokens[0] in AFFIRMATIVE_WORDS or tokens[:2] == ["this", "is"] and tokens[2:3] in (["correct"], ["right"])
         if affirms and NEGATIONS.isdisjoint(tokens[:6]):

@@ -285,3 +285,10 @@ def test_in_forked_process_returns_the_childs_result():
         pytest.skip("this platform cannot fork")
     assert waiting() not in (None, os.getpid())
     assert lint.in_forked_process(lint.stem_word, None)() is None  # the child failed: the caller runs it itself
+
+
+@pytest.mark.parametrize("rationale", ["—", "Wrong - - - - - -", "... !!! ???"])
+def test_punctuation_is_not_words_and_never_crashes_a_rule(rationale):
+    q = question(options=replace_option(2, rationale=rationale))
+    assert [p.json_path for p in found(q, "rationale-too-short")] == ["$.options[2].rationale"]
+    assert lint_items([Item(q, "q.json")], make_config()) != []
