@@ -121,3 +121,30 @@ def test_another_font_can_be_used(paper, tmp_path):
              for f in page["/Resources"]["/Font"].values()}
     assert any("DejaVuSansMono" in name for name in fonts)
     assert not any(name.endswith("DejaVuSans") or "DejaVuSans-Bold" in name for name in fonts)
+
+
+def embedded_fonts(data: bytes) -> set[str]:
+    return {str(f.get("/BaseFont")).split("+")[-1] for page in pypdf.PdfReader(io.BytesIO(data)).pages
+            for f in page["/Resources"]["/Font"].values()}
+
+
+def test_every_face_the_markup_reaches_is_embedded(paper):
+    # Faces are loaded on demand, and reportlab quietly draws a face that was
+    # never loaded in another one: each bold/italic combination must be found.
+    from dataclasses import replace
+
+    first = paper.items[0]
+    options = tuple(replace(o, text=f"{o.text} **bold *and italic* bold**", rationale="A **strong** reason")
+                    for o in first.question.options)
+    question = replace(first.question, stem="Plain `code` stem", options=options)
+    marked = replace(paper, items=(replace(first, question=question),) + paper.items[1:])
+    plain = replace(paper, items=tuple(
+        replace(item, question=replace(item.question, stem="Plain stem", explanation=None, options=tuple(
+            replace(o, text=f"Option {n}", rationale="Because.") for n, o in enumerate(item.question.options))))
+        for item in paper.items))
+    assert embedded_fonts(pdf.write_paper(marked, PaperOptions())) >= {
+        "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique", "DejaVuSans-BoldOblique", "DejaVuSansMono"}
+    assert embedded_fonts(pdf.write_key(plain, PaperOptions())) >= {"DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"}
+    key_fonts = embedded_fonts(pdf.write_key(marked, PaperOptions()))
+    assert "DejaVuSans-BoldOblique" in key_fonts  # **strong** inside an italic rationale
+    assert "DejaVuSansMono" in key_fonts

@@ -34,10 +34,13 @@ BUNDLED_MONO = "QbankMono"
 # Colours as hex strings; _colors() turns them into reportlab Color objects
 # once, because parsing a string per paragraph costs measurable time.
 INK_HEX, GREY_HEX, RATIONALE_HEX, RULE_HEX, SHADE_HEX = "#1a1a1a", "#666666", "#444444", "#bbbbbb", "#e8e8e8"
+MONO_FACE = "Mono"
+_FACE_OF = {(False, False): "", (True, False): "-Bold", (False, True): "-Italic", (True, True): "-BoldItalic"}
 
 
 def write_paper(paper: Paper, options: PaperOptions = PaperOptions()) -> bytes:
     styles = _styles(options.font)
+    _register_fonts(options.font, _faces_used(paper, key=False))
     story = _cover(paper, styles)
     current_section = None
     for number, item in enumerate(paper.items, start=1):
@@ -55,6 +58,7 @@ def write_key(paper: Paper, options: PaperOptions = PaperOptions()) -> bytes:
     from reportlab.platypus import KeepTogether, PageBreak, Spacer
 
     styles = _styles(options.font)
+    _register_fonts(options.font, _faces_used(paper, key=True))
     story = [
         _paragraph(escape(KEY_TITLE), styles["title"]),
         _paragraph(escape(paper.blueprint.title), styles["subtitle"]),
@@ -265,8 +269,9 @@ def _color(hex_value: str):
 
 
 @lru_cache(maxsize=None)
-def _register_fonts(font: str | None) -> tuple[str, str]:
-    """Register a family of four faces and a monospace font; returns their names.
+@lru_cache(maxsize=None)
+def _font_files(font: str | None) -> tuple[str, str, dict[str, Path], Path]:
+    """The family and monospace names for ``font`` and the file of each face; nothing loaded yet.
 
     Without ``font``: the bundled DejaVu Sans. With it: that file, its
     siblings NAME-Bold/-Italic/-Oblique/-BoldItalic/-BoldOblique when they
@@ -274,10 +279,6 @@ def _register_fonts(font: str | None) -> tuple[str, str]:
     font gets its own registered names, so papers with different fonts can
     be made in one process.
     """
-    from reportlab.lib.fonts import addMapping
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
     bundled = resources.files("qbank") / "fonts"
     if font:
         regular = Path(font)
@@ -294,25 +295,87 @@ def _register_fonts(font: str | None) -> tuple[str, str]:
         mono = regular
         # Registered names stay inside reportlab (the PDF names fonts by
         # their own PostScript names), so a counter is as good as any.
-        number = _register_fonts.cache_info().currsize
+        number = _font_files.cache_info().currsize
         family, mono_name = f"QbankFont{number}", f"QbankFont{number}Mono"
     else:
         faces = {"": bundled / "DejaVuSans.ttf", "-Bold": bundled / "DejaVuSans-Bold.ttf",
                  "-Italic": bundled / "DejaVuSans-Oblique.ttf", "-BoldItalic": bundled / "DejaVuSans-BoldOblique.ttf"}
         mono = bundled / "DejaVuSansMono.ttf"
         family, mono_name = BUNDLED_FAMILY, BUNDLED_MONO
+    return family, mono_name, faces, mono
+
+
+@lru_cache(maxsize=None)
+def _register_face(font: str | None, face: str) -> None:
+    """Load one face ("", "-Bold", "-Italic", "-BoldItalic", or MONO_FACE) once per process.
+
+    Parsing a TrueType file is the dearest part of a small build (DejaVu:
+    tens of milliseconds a face), and most papers use only two or three of
+    the five faces, so each is loaded when a document first needs it.
+    """
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    family, mono_name, faces, mono = _font_files(font)
+    name, path = (mono_name, mono) if face == MONO_FACE else (family + face, faces[face])
     try:
-        for face, path in faces.items():
-            pdfmetrics.registerFont(TTFont(family + face, str(path)))
-        pdfmetrics.registerFont(TTFont(mono_name, str(mono)))
+        pdfmetrics.registerFont(TTFont(name, str(path)))
     except Exception as error:  # reportlab raises TTFError and others for unreadable fonts
         from qbank.errors import FormatError
 
         raise FormatError(f"{font}: not a TrueType font reportlab can embed: {error}") from None
+    # registerFont maps a new font's bold and italic to itself, which would make
+    # <b> inside an italic paragraph stay italic; the family's mapping comes last.
     for bold, italic, face in ((0, 0, ""), (1, 0, "-Bold"), (0, 1, "-Italic"), (1, 1, "-BoldItalic")):
         addMapping(family, bold, italic, family + face)
         addMapping(mono_name, bold, italic, mono_name)
+
+
+def _register_fonts(font: str | None, faces) -> tuple[str, str]:
+    """Register the given faces of ``font``; returns the family and mono names."""
+    family, mono_name, _, _ = _font_files(font)
+    for face in faces:
+        _register_face(font, face)
     return family, mono_name
+
+
+def _faces_used(paper: Paper, key: bool) -> list[str]:
+    """The faces a paper (or its key) draws with, as reportlab will resolve them.
+
+    Every document uses the regular and bold faces (body, titles, numbers);
+    the key's rationales are italic. Markup adds a face for each bold/italic
+    combination its text reaches, and monospace for code.
+    """
+    used = {"", "-Bold", "-Italic"} if key else {"", "-Bold"}
+
+    def walk(nodes, bold: bool, italic: bool) -> None:
+        for node in nodes:
+            if isinstance(node, markup.Code):
+                used.add(MONO_FACE)
+            elif isinstance(node, (markup.Strong, markup.Emphasis)):
+                inner_bold = bold or isinstance(node, markup.Strong)
+                inner_italic = italic or isinstance(node, markup.Emphasis)
+                used.add(_FACE_OF[inner_bold, inner_italic])
+                walk(node.children, inner_bold, inner_italic)
+
+    def text(value: str | None, italic: bool = False) -> None:
+        if value and markup.has_markup(value):
+            for block in markup.parse(value):
+                for inlines in ([block.children] if isinstance(block, markup.Paragraph) else block.items):
+                    walk(inlines, False, italic)
+
+    if not key:
+        text(paper.blueprint.instructions)
+    for item in paper.items:
+        text(item.question.stem)
+        for option in item.options:
+            text(option.text)
+            if key:
+                text(option.rationale, italic=True)
+        if key:
+            text(item.question.explanation, italic=True)
+    return sorted(used)
 
 
 @lru_cache(maxsize=None)
@@ -320,7 +383,7 @@ def _styles(font: str | None) -> dict:
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.styles import ParagraphStyle
 
-    family, mono = _register_fonts(font)
+    family, mono, _, _ = _font_files(font)
     base = ParagraphStyle("body", fontName=family, fontSize=10.5, leading=14.5, textColor=_color(INK_HEX), bulletFontName=family,
                           bulletFontSize=10.5)
     return {
