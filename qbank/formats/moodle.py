@@ -23,8 +23,6 @@ never exported with a rounded grade.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-
 from qbank.errors import UnsupportedQuestion
 from qbank.formats import ExportOptions, by_home_section
 from qbank.formats.xmltext import check_question
@@ -125,22 +123,26 @@ def unsupported_reason(question: Question) -> str | None:
 
 def write_questions(questions, syllabus: Syllabus, options: ExportOptions = ExportOptions()) -> bytes:
     """A Moodle XML document (UTF-8 bytes) with a category record before each group."""
-    # Each record is built as its own tree and serialised by ElementTree as
-    # soon as it is complete, inside a constant <quiz> wrapper: a 10,000-
-    # question bank never sits in memory as one tree (~500,000 elements).
+    from lxml import etree
+
+    # Each record is built as its own tree and serialised by lxml as soon as
+    # it is complete, inside a constant <quiz> wrapper: a 10,000-question
+    # bank never sits in memory as one tree (~500,000 elements).
     parts = [XML_DECLARATION, b"<quiz>\n"]
     for path, group in _category_groups(list(questions), syllabus, options):
-        record = ET.Element("question", type="category")
-        ET.SubElement(ET.SubElement(record, "category"), "text").text = path
+        record = etree.Element("question", type="category")
+        etree.SubElement(etree.SubElement(record, "category"), "text").text = path
         parts.append(_record(record))
         parts.extend(_record(question_element(question)) for question in group)
     parts.append(b"</quiz>\n")
     return b"".join(parts)
 
 
-def _record(element: ET.Element) -> bytes:
-    ET.indent(element, level=1)
-    return b"  " + ET.tostring(element, encoding="unicode").encode() + b"\n"
+def _record(element) -> bytes:
+    from lxml import etree
+
+    etree.indent(element, level=1)
+    return b"  " + etree.tostring(element, encoding="UTF-8") + b"\n"
 
 
 def category_path(names) -> str:
@@ -159,20 +161,23 @@ def _category_groups(questions, syllabus: Syllabus, options: ExportOptions):
         yield category_path([top] + [f"{s.id} {s.title}" for s in trail]), group
 
 
-def question_element(question: Question) -> ET.Element:
+def question_element(question: Question):
+    """The <question> record (an lxml element)."""
+    from lxml import etree
+
     check_question(question)
     fractions = answer_fractions(question)
     moodle_type = "truefalse" if question.type == "truefalse" else "multichoice"
-    element = ET.Element("question", type=moodle_type)
-    sub = ET.SubElement
+    element = etree.Element("question", type=moodle_type)
+    sub = etree.SubElement
     sub(sub(element, "name"), "text").text = question_name(question)
-    _html(element, "questiontext", question.stem)
-    _html(element, "generalfeedback", question.explanation or "")
+    _html(sub, element, "questiontext", question.stem)
+    _html(sub, element, "generalfeedback", question.explanation or "")
     sub(element, "defaultgrade").text = _number(question.points)
     sub(element, "penalty").text = "1" if moodle_type == "truefalse" else MULTICHOICE_PENALTY
     sub(element, "idnumber").text = question.id
     if moodle_type == "truefalse":
-        _truefalse_answers(element, question)
+        _truefalse_answers(sub, element, question)
     else:
         sub(element, "single").text = "true" if question.type == "single" else "false"
         shuffle = question.shuffle and not any(option.fixed for option in question.options)
@@ -180,14 +185,14 @@ def question_element(question: Question) -> ET.Element:
         sub(element, "answernumbering").text = "ABCD"
         sub(element, "showstandardinstruction").text = "0"
         for tag, html in _COMBINED_FEEDBACK_HTML:
-            ET.SubElement(ET.SubElement(element, tag, format="html"), "text").text = html
+            sub(sub(element, tag, format="html"), "text").text = html
         if question.type == "multiple":
             sub(element, "shownumcorrect")
         for option, fraction in zip(question.options, fractions):
             answer = sub(element, "answer", fraction=fraction, format="html")
             sub(answer, "text").text = to_html(option.text)
-            _html(answer, "feedback", option.rationale or "")
-    _tags(element, question)
+            _html(sub, answer, "feedback", option.rationale or "")
+    _tags(sub, element, question)
     return element
 
 
@@ -210,25 +215,25 @@ def question_tags(question: Question) -> list[str]:
     return tags
 
 
-def _truefalse_answers(element: ET.Element, question: Question) -> None:
+def _truefalse_answers(sub, element, question: Question) -> None:
     by_text = {option.text.strip().lower(): option for option in question.options}
     for text in ("true", "false"):
         option = by_text[text]
-        answer = ET.SubElement(element, "answer", fraction="100" if option.correct else "0", format="moodle_auto_format")
-        ET.SubElement(answer, "text").text = text
-        _html(answer, "feedback", option.rationale or "")
+        answer = sub(element, "answer", fraction="100" if option.correct else "0", format="moodle_auto_format")
+        sub(answer, "text").text = text
+        _html(sub, answer, "feedback", option.rationale or "")
 
 
-def _tags(element: ET.Element, question: Question) -> None:
+def _tags(sub, element, question: Question) -> None:
     tags = question_tags(question)
     if tags:
-        holder = ET.SubElement(element, "tags")
+        holder = sub(element, "tags")
         for tag in tags:
-            ET.SubElement(ET.SubElement(holder, "tag"), "text").text = tag
+            sub(sub(holder, "tag"), "text").text = tag
 
 
-def _html(parent: ET.Element, tag: str, text: str) -> None:
-    ET.SubElement(ET.SubElement(parent, tag, format="html"), "text").text = to_html(text)
+def _html(sub, parent, tag: str, text: str) -> None:
+    sub(sub(parent, tag, format="html"), "text").text = to_html(text)
 
 
 def _number(value: float) -> str:
