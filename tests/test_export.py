@@ -1,9 +1,11 @@
 import json
 
 import pytest
+from click.testing import CliRunner
 
 from conftest import FIXTURES, make_question
 from qbank.bank import load_bank
+from qbank.cli import cli
 from qbank.errors import QbankError
 from qbank.export import ExportError, bank_questions, export_questions, paper_questions
 from qbank.errors import FormatError
@@ -88,3 +90,14 @@ def test_blueprint_pools_give_each_question_to_the_first_matching_section(bank, 
     path.write_text(json.dumps({"schema_version": 1, "title": "Mock", "sections": [{"count": 3}]}))
     with pytest.raises(QbankError, match=r"section 1 \(Section 1\) draws 3 questions but only 2 match"):
         blueprint_pools(read_blueprint(path)[0], bank.questions, bank.syllabus)
+
+
+@pytest.mark.parametrize("fmt", ["moodle", "qti"])
+def test_a_control_character_in_a_section_title_is_a_clear_error(mini_bank, tmp_path, fmt):
+    syllabus = mini_bank / "syllabus.json"
+    syllabus.write_text(syllabus.read_text().replace('"Sub basics"', '"Sub\\u0007basics"'))
+    out = tmp_path / "x.out"
+    result = CliRunner().invoke(cli, ["export", fmt, "--bank", str(mini_bank), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "syllabus.json: section 1.1 title contains the character U+0007" in result.stderr
+    assert not out.exists()

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from qbank.errors import UnsupportedQuestion
 from qbank.formats import ExportOptions, by_home_section
-from qbank.formats.xmltext import check_question
+from qbank.formats.xmltext import check_export_texts, check_question
 from qbank.markup import to_html, to_plain
 from qbank.model import Question, Syllabus
 
@@ -124,6 +124,7 @@ def unsupported_reason(question: Question) -> str | None:
 def write_questions(questions, syllabus: Syllabus, options: ExportOptions = ExportOptions()) -> bytes:
     """A Moodle XML document (UTF-8 bytes) with a category record before each group."""
     from lxml import etree
+    check_export_texts(syllabus, options)
 
     # Each record is built as its own tree and serialised by lxml as soon as
     # it is complete, inside a constant <quiz> wrapper: a 10,000-question

@@ -42,7 +42,7 @@ import zipfile
 from qbank import __version__
 from qbank.errors import FormatError, UnsupportedQuestion
 from qbank.formats import ExportOptions, by_home_section
-from qbank.formats.xmltext import check_question
+from qbank.formats.xmltext import check_export_texts, check_question
 from qbank.markup import Code, Emphasis, LineBreak, ListBlock, Paragraph, Strong, Text, has_markup, parse, to_plain
 from qbank.model import Question, Syllabus
 
@@ -103,6 +103,7 @@ def choice_identifier(index: int) -> str:
 def write_questions(questions, syllabus: Syllabus, options: ExportOptions = ExportOptions()) -> bytes:
     """The QTI 2.1 content package as zip bytes."""
     questions = list(questions)
+    check_export_texts(syllabus, options)
     items = {}
     for question in questions:
         reason = unsupported_reason(question)

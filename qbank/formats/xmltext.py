@@ -53,3 +53,20 @@ def check_question(question: Question) -> None:
         return
     for field, text in texts:
         xml_text(text, question.id, field)
+
+
+def check_export_texts(syllabus, options) -> None:
+    """Raise InvalidXmlText for a bank or export title XML cannot carry.
+
+    Question fields are checked per question (check_question); these are
+    the other texts the XML writers put into a file.
+    """
+    texts = [("syllabus.json: title", syllabus.title)]
+    texts += [(f"syllabus.json: section {section.id} title", section.title) for section, _ in syllabus.walk()]
+    texts += [(f"--{name}", value) for name in ("title", "category") if (value := getattr(options, name, None))]
+    for where, text in texts:
+        bad = _XML_INVALID.search(text)
+        if bad is not None:
+            raise InvalidXmlText(
+                f"{where} contains the character U+{ord(bad.group()):04X}, which XML 1.0 cannot represent; remove it"
+            )
