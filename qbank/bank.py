@@ -196,12 +196,10 @@ def _read_bank(root: Path) -> Bank:
     bank = Bank(root=root, syllabus=syllabus)
     syllabus_ok = not problems
     documents = []
-    for file in question_files(root):
-        doc, file_problems = read_json(file)
-        if doc is not None:
-            file_problems = [Problem(str(file), message, json_path=where) for where, message in schema.schema_errors("question", doc)]
+    files = question_files(root)
+    for file, (doc, file_problems) in zip(files, _checked_documents(files)):
         problems += file_problems
-        if doc is not None and not file_problems:
+        if doc is not None:
             documents.append((file, question_from_dict(doc)))
     problems += validate.question_problems(documents, syllabus if syllabus_ok else None)
     for file, question in documents:
@@ -209,6 +207,37 @@ def _read_bank(root: Path) -> Bank:
         bank.paths.setdefault(question.id, file)
     bank.problems = problems
     return bank
+
+
+# Below this many files, starting a second process costs more than it saves.
+PARALLEL_MIN_FILES = 2000
+
+
+def _checked_documents(files: list[Path]) -> list[tuple[dict | None, list[Problem]]]:
+    """Each file read and checked against the question schema: (document, [])
+    or (None, its problems). A large bank is split with a second process,
+    which sends back only plain documents and problems."""
+    if len(files) < PARALLEL_MIN_FILES:
+        return _check_documents(files)
+    from qbank.parallel import in_forked_process
+
+    half = len(files) // 2
+    second_half = in_forked_process(_check_documents, files[half:])
+    checked = _check_documents(files[:half])
+    from_child = second_half() if second_half is not None else None
+    return checked + (from_child if from_child is not None else _check_documents(files[half:]))
+
+
+def _check_documents(files: list[Path]) -> list[tuple[dict | None, list[Problem]]]:
+    checked = []
+    for file in files:
+        doc, problems = read_json(file)
+        if doc is not None:
+            problems = [Problem(str(file), message, json_path=where) for where, message in schema.schema_errors("question", doc)]
+            if problems:
+                doc = None
+        checked.append((doc, problems))
+    return checked
 
 
 def _syllabus_problems(shown: str, doc) -> list[Problem]:

@@ -33,6 +33,7 @@ from typing import Callable
 from qbank.errors import BankError, Problem
 from qbank.markup import Paragraph, Strong, Text, has_markup, inline_plain, parse, to_plain
 from qbank.model import Question
+from qbank.parallel import in_forked_process
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SEVERITIES = ("error", "warning")
@@ -839,47 +840,6 @@ def bank_findings(bank_rules: list[Rule], items: list[Item], settings: dict) -> 
         for found in bank_rules
         for subject, json_path, message in found.check(items, settings)
     ]
-
-
-def in_forked_process(function: Callable, *args) -> Callable[[], object] | None:
-    """Start ``function(*args)`` in a forked child process and return a
-    function that waits for its result (None if the child failed); or
-    return None where this process cannot fork.
-
-    The child starts as a copy of this process, so the arguments are not
-    copied or pickled; only the result is pickled back."""
-    import multiprocessing
-    import threading
-
-    # Forking a process that runs other threads can deadlock the child.
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
-        return None
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_send_result, args=(sender, function, args), daemon=True)
-    child.start()
-    sender.close()
-
-    def result():
-        try:
-            succeeded, value = receiver.recv()
-        except EOFError:  # the child died without a word
-            succeeded, value = False, None
-        finally:
-            receiver.close()
-            child.join()
-        return value if succeeded else None
-
-    return result
-
-
-def _send_result(sender, function: Callable, args: tuple) -> None:
-    try:
-        outcome = (True, function(*args))
-    except BaseException:  # the parent reruns the work and so raises it itself
-        outcome = (False, None)
-    sender.send(outcome)
-    sender.close()
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from qbank.errors import BankError
 from qbank.lint import RULES, Item, lint_items, make_config, similar_pairs
 from qbank.markup import has_markup
 from qbank.model import Option, Question
+from qbank.parallel import in_forked_process
 
 GOOD_OPTIONS = (
     Option("Nitrogen", True, "Nitrogen is about 78% of dry air, the largest share by far."),
@@ -266,7 +267,7 @@ def test_collector_paused_restores_the_collector():
 
 
 def test_bank_rules_report_the_same_from_a_forked_process(monkeypatch):
-    if lint.in_forked_process(os.getpid) is None:
+    if in_forked_process(os.getpid) is None:
         pytest.skip("this platform cannot fork")
     rng = random.Random(3)
     texts = _random_texts(rng, 40)
@@ -277,14 +278,6 @@ def test_bank_rules_report_the_same_from_a_forked_process(monkeypatch):
     assert {p.rule for p in here} == {"near-duplicate", "key-position-balance"}
     monkeypatch.setattr(lint, "PARALLEL_MIN_QUESTIONS", 1)
     assert lint_items(items, config, bank_file="syllabus.json") == here
-
-
-def test_in_forked_process_returns_the_childs_result():
-    waiting = lint.in_forked_process(os.getpid)
-    if waiting is None:
-        pytest.skip("this platform cannot fork")
-    assert waiting() not in (None, os.getpid())
-    assert lint.in_forked_process(lint.stem_word, None)() is None  # the child failed: the caller runs it itself
 
 
 @pytest.mark.parametrize("rationale", ["—", "Wrong - - - - - -", "... !!! ???"])
