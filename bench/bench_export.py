@@ -9,7 +9,6 @@ load; QTI 2.1 zip under 4 s and at most 10x; peak memory under 300 MB.
 
 from __future__ import annotations
 
-import argparse
 import resource
 import sys
 import tempfile
@@ -17,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_validate import BARE_LOAD, best_of  # noqa: E402
-from synthetic import make_bank  # noqa: E402
+from synthetic import bank_from_arguments  # noqa: E402
 
 
 def measure(runs: int, command: list[str]) -> tuple[float, float]:
@@ -28,11 +27,7 @@ def measure(runs: int, command: list[str]) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    bank = make_bank(count=args.count)
+    args, bank = bank_from_arguments(__doc__)
     with tempfile.TemporaryDirectory() as out:
         qbank = [sys.executable, "-m", "qbank", "export"]
         bare, bare_mb = measure(args.runs, [sys.executable, "-c", BARE_LOAD, str(bank)])

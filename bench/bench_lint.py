@@ -10,7 +10,6 @@ from a busy or slow machine can be put in proportion.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_validate import best_of  # noqa: E402
-from synthetic import make_bank  # noqa: E402
+from synthetic import bank_from_arguments  # noqa: E402
 
 
 def calibration() -> float:
@@ -30,11 +29,7 @@ def calibration() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    bank = make_bank(count=args.count)
+    args, bank = bank_from_arguments(__doc__)
     validate = best_of(args.runs, [sys.executable, "-m", "qbank", "validate", str(bank)])
     # The synthetic bank has warnings but no lint errors, so lint exits 0.
     lint = best_of(args.runs, [sys.executable, "-m", "qbank", "lint", str(bank)])

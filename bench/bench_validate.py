@@ -8,14 +8,13 @@ merely json.load-ing the same files. Prints both and the ratio.
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from synthetic import make_bank  # noqa: E402
+from synthetic import bank_from_arguments  # noqa: E402
 
 BARE_LOAD = """
 import json, os, sys
@@ -39,11 +38,7 @@ def best_of(runs: int, command: list[str]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    bank = make_bank(count=args.count)
+    args, bank = bank_from_arguments(__doc__)
     bare = best_of(args.runs, [sys.executable, "-c", BARE_LOAD, str(bank)])
     validate = best_of(args.runs, [sys.executable, "-m", "qbank", "validate", str(bank)])
     print(f"questions           {args.count}")

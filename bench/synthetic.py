@@ -86,3 +86,14 @@ def make_bank(target: Path = DEFAULT_DIR, count: int = 10_000, seed: int = 1) ->
         (folder / f"{question['id']}.json").write_text(json.dumps(question, indent=2, ensure_ascii=False) + "\n")
     marker.touch()
     return target
+
+
+def bank_from_arguments(description: str):
+    """The usual bench options (--count questions, --runs per timing) and the bank they ask for."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    return args, make_bank(count=args.count)
