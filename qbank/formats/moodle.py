@@ -28,30 +28,17 @@ from qbank.formats import ExportOptions, by_home_section
 from qbank.formats.xmltext import check_export_texts, check_question
 from qbank.markup import to_html, to_plain
 from qbank.model import Question, Syllabus
+from qbank.moodle_grades import (  # noqa: F401  ACCEPTED_FRACTIONS is re-exported for callers of this format
+    ACCEPTED_FRACTIONS,
+    accepted_fraction,
+    multiple_answer_fractions,
+    percent,
+    share,
+)
 
 # ---------------------------------------------------------------------------
 # Writer
 # ---------------------------------------------------------------------------
-
-# The grade fractions Moodle's importer accepts (question/engine/bank.php),
-# on its 0..1 scale, as Moodle itself writes them (7 decimals).
-ACCEPTED_FRACTIONS: tuple[float, ...] = tuple(
-    sorted(
-        {0.0, 1.0, -1.0}
-        | {
-            sign * value
-            for sign in (1, -1)
-            for value in (
-                0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333,
-                0.3, 0.25, 0.2, 0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05,
-            )
-        },
-        reverse=True,
-    )
-)
-# Half a unit in the 7th decimal: an exact share such as 1/7 matches its
-# listed value 0.1428571 and nothing else; anything further off is refused.
-_EXACT = 5e-8
 
 COMBINED_FEEDBACK = (
     ("correctfeedback", "Your answer is correct."),
@@ -67,17 +54,10 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 def moodle_fraction(share: float) -> str | None:
     """The ``fraction`` attribute (a percentage) for ``share`` of the mark (-1..1).
 
-    None when ``share`` is not exactly one of Moodle's accepted values.
+    None when ``share`` is not one of Moodle's accepted values.
     """
-    for accepted in ACCEPTED_FRACTIONS:
-        if abs(share - accepted) <= _EXACT:
-            return _percent(accepted)
-    return None
-
-
-def _percent(fraction: float) -> str:
-    text = f"{fraction * 100:.5f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    accepted = accepted_fraction(share)
+    return None if accepted is None else percent(accepted)
 
 
 def answer_fractions(question: Question) -> list[str]:
@@ -88,10 +68,8 @@ def answer_fractions(question: Question) -> list[str]:
     if question.type != "multiple":
         return ["100" if option.correct else "0" for option in question.options]
     keys = len(question.correct_indexes)
-    distractors = len(question.options) - keys
-    key = moodle_fraction(1 / keys)
-    wrong = moodle_fraction(-1 / distractors) if distractors else "0"
-    return [key if option.correct else wrong for option in question.options]
+    key, wrong = multiple_answer_fractions(keys, len(question.options) - keys)
+    return [percent(key if option.correct else wrong) for option in question.options]
 
 
 def unsupported_reason(question: Question) -> str | None:
@@ -108,12 +86,12 @@ def unsupported_reason(question: Question) -> str | None:
         distractors = len(question.options) - keys
         if keys == 0:
             return "a multiple question needs at least one correct option"
-        if moodle_fraction(1 / keys) is None:
+        if share(keys) is None:
             return (
                 f"{keys} correct options would each be worth 100/{keys} %, which is not a grade "
                 "Moodle accepts (1 to 10, or 20, correct options are); split the question or change its key"
             )
-        if distractors and moodle_fraction(-1 / distractors) is None:
+        if distractors and share(distractors) is None:
             return (
                 f"{distractors} wrong options would each cost 100/{distractors} %, which is not a grade "
                 "Moodle accepts (1 to 10, or 20, wrong options are); remove or add a distractor"
@@ -400,7 +378,6 @@ def _convert(element, default_format: str, notes: list[str], where: str) -> str:
 def _read_choice(element, kind: str, name: str, category: tuple[str, ...]):
     from qbank.importing import ImportedQuestion, graded_options, read_lms_tags
     from qbank.model import Question
-    from qbank.moodle_grades import accepted_fraction
 
     notes: list[str] = []
     problems: list[str] = []
