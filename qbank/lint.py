@@ -253,11 +253,15 @@ def all_of_the_above(item: Item, config: dict):
     Fix:   make it a `multiple` question ("Which **two** are guiding
            principles?") or ask for the one principle that fits a scenario.
     """
-    if not may_contain("\n".join(item.option_plain), "above"):  # one test for all the options
-        return
-    for n, text in enumerate(item.option_plain):
-        if ALL_OF_THE_ABOVE.search(text):
-            yield f"{opt(n)}.text", "\"all of the above\" rewards partial knowledge and breaks under shuffling; use a multiple question or a single best answer"
+    for n in options_matching_above(item, ALL_OF_THE_ABOVE):
+        yield f"{opt(n)}.text", "\"all of the above\" rewards partial knowledge and breaks under shuffling; use a multiple question or a single best answer"
+
+
+def options_matching_above(item: Item, pattern) -> list[int]:
+    """Indexes of the options that match an "… of the above" pattern."""
+    if not may_contain("\n".join(item.option_plain), "above"):  # one cheap test for all the options
+        return []
+    return [n for n, text in enumerate(item.option_plain) if pattern.search(text)]
 
 
 @rule("none-of-the-above", "error")
@@ -271,11 +275,8 @@ def none_of_the_above(item: Item, config: dict):
     Fix:   replace it with a plausible distractor that reflects a real
            misconception.
     """
-    if not may_contain("\n".join(item.option_plain), "above"):  # one test for all the options
-        return
-    for n, text in enumerate(item.option_plain):
-        if NONE_OF_THE_ABOVE.search(text):
-            yield f"{opt(n)}.text", "\"none of the above\" shows only that the candidate can reject options, and breaks under shuffling; write a plausible distractor instead"
+    for n in options_matching_above(item, NONE_OF_THE_ABOVE):
+        yield f"{opt(n)}.text", "\"none of the above\" shows only that the candidate can reject options, and breaks under shuffling; write a plausible distractor instead"
 
 
 @rule("negative-stem", "error")
