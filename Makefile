@@ -25,7 +25,6 @@ demo: $(VENV)/.installed-demo
 	$(BIN)/qbank validate $(BANK)
 	$(BIN)/qbank stats --bank $(BANK)
 	$(BIN)/qbank build templates/itil4-foundation-mock.json --bank $(BANK) --seed 2026 --variants 3 --out $(OUT)/
-	mkdir -p $(OUT)
 	$(BIN)/qbank export moodle --bank $(BANK) -o $(OUT)/itil4-foundation.moodle.xml
 	$(BIN)/qbank export qti --bank $(BANK) -o $(OUT)/itil4-foundation.qti21.zip
 

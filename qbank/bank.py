@@ -256,7 +256,7 @@ def _syllabus_problems(shown: str, doc) -> list[Problem]:
 
 def load_bank(path: Path | str | None = None) -> Bank:
     """Read a valid bank, or raise InvalidBankError listing every problem."""
-    bank = read_bank(resolve_bank(path) if path is None or not (Path(path) / SYLLABUS_FILE).is_file() else path)
+    bank = read_bank(resolve_bank(path))
     errors = [p for p in bank.problems if p.severity == "error"]
     if errors:
         raise InvalidBankError(errors)
