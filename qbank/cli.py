@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
+from string import ascii_uppercase
 
 import click
 
 from qbank import __version__
 from qbank.errors import InvalidBankError, QbankError
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LETTERS = ascii_uppercase
 
 
 def friendly_errors(command):

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from itertools import chain, islice, repeat
 from operator import and_, mul, rshift, xor
 from pathlib import Path
+from string import ascii_uppercase
 from typing import Callable
 
 from qbank.errors import BankError, Problem
@@ -35,7 +36,7 @@ from qbank.markup import Paragraph, Strong, Text, has_markup, inline_plain, pars
 from qbank.model import Question
 from qbank.parallel import in_forked_process
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LETTERS = ascii_uppercase
 SEVERITIES = ("error", "warning")
 
 DEFAULTS = {

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from string import ascii_uppercase
 from typing import Iterable, Sequence
 
 from qbank.blueprint import describe_rule
 from qbank.errors import BuildError
 from qbank.model import Blueprint, BlueprintSection, Paper, PaperItem, Question, Syllabus
 
-ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ALPHABET = ascii_uppercase
 
 
 def spreadsheet_label(index: int) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from string import ascii_uppercase
 
 from qbank.model import BLOOM_LEVELS, DIFFICULTIES, QUESTION_TYPES, STATUSES
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LETTERS = ascii_uppercase
 
 
 def bank_stats(bank) -> dict:

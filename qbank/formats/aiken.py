@@ -16,10 +16,11 @@ subset as it is, so markup survives a round trip (Moodle shows the marks).
 from __future__ import annotations
 
 import re
+from string import ascii_uppercase
 
 _OPTION = re.compile(r"^([A-Z])[).][ \t]?(.*)$")
 _ANSWER = re.compile(r"^ANSWER:\s*(.*)$")
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LETTERS = ascii_uppercase
 
 
 # -- writing --------------------------------------------------------------------

@@ -5,9 +5,11 @@ Not a format: nothing here draws; it only decides what the words are.
 
 from __future__ import annotations
 
+from string import ascii_uppercase
+
 from qbank.model import Paper, PaperItem, Syllabus
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LETTERS = ascii_uppercase
 
 
 def letter(position: int) -> str:

@@ -45,6 +45,7 @@ from qbank.formats import ExportOptions, by_home_section
 from qbank.formats.xmltext import check_export_texts, check_question
 from qbank.markup import Code, Emphasis, LineBreak, ListBlock, Paragraph, Strong, Text, has_markup, parse, to_plain
 from qbank.model import Question, Syllabus
+from qbank.select import spreadsheet_label
 
 QTI_NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 QTI_XSD = "http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_v2p1.xsd"
@@ -92,12 +93,7 @@ def identifier(text: str) -> str:
 
 def choice_identifier(index: int) -> str:
     """A, B, … Z, AA, AB, …: the letters a paper prints."""
-    label = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        label = chr(65 + rest) + label
-    return label
+    return spreadsheet_label(index)
 
 
 def write_questions(questions, syllabus: Syllabus, options: ExportOptions = ExportOptions()) -> bytes:
