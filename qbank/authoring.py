@@ -32,6 +32,7 @@ from qbank.bank import (
     read_json,
     write_atomic,
 )
+from qbank.clock import source_date_epoch
 from qbank.errors import BankError, InvalidBankError, Problem
 
 LEDGER_FILE = ".qbank-ids"
@@ -50,9 +51,9 @@ class AuthoringError(BankError):
 
 def today() -> str:
     """Today's date (UTC) as YYYY-MM-DD, or SOURCE_DATE_EPOCH's date when set."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        moment = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+    epoch = source_date_epoch()
+    if epoch is not None:
+        moment = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc)
     else:
         moment = datetime.datetime.now(datetime.timezone.utc)
     return moment.date().isoformat()

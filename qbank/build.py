@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from qbank import clock
 from qbank.errors import BuildError
 from qbank.formats import DEFAULT_EPOCH, PaperOptions, get_format
 from qbank.model import Paper
@@ -34,13 +35,8 @@ class Build:
 
 def source_date_epoch() -> int:
     """SOURCE_DATE_EPOCH if set (reproducible-builds.org), else a fixed date."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        return DEFAULT_EPOCH
-    try:
-        return int(value)
-    except ValueError:
-        raise BuildError(f"SOURCE_DATE_EPOCH={value!r} is not a whole number of seconds since 1970") from None
+    epoch = clock.source_date_epoch()
+    return DEFAULT_EPOCH if epoch is None else epoch
 
 
 def find_bank_for(bank_path: Path | str | None, bank_id: str | None) -> Path:

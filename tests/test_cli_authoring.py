@@ -40,6 +40,13 @@ def test_add_from_options(mini_bank):
         "draft", 1, "2026-01-01", ["Ada"], ["moons"])
 
 
+def test_add_with_a_malformed_source_date_epoch_is_a_clear_error(mini_bank):
+    before = snapshot(mini_bank)
+    result = run(*ADD, "--bank", mini_bank, env={"SOURCE_DATE_EPOCH": "soon"})
+    assert result.exit_code == 1 and "SOURCE_DATE_EPOCH='soon' is not a whole number" in result.stderr
+    assert snapshot(mini_bank) == before
+
+
 def test_add_missing_fields_is_a_clear_error_and_never_prompts(mini_bank):
     before = snapshot(mini_bank)
     result = run("add", "--section", "1", "--bank", mini_bank, input="")

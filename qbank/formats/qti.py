@@ -34,12 +34,12 @@ import copy
 import functools
 import io
 import itertools
-import os
 import re
 import time
 import zipfile
 
 from qbank import __version__
+from qbank.clock import source_date_epoch
 from qbank.errors import FormatError, UnsupportedQuestion
 from qbank.formats import ExportOptions, by_home_section
 from qbank.formats.xmltext import check_export_texts, check_question
@@ -514,9 +514,9 @@ def _number(value: float) -> str:
 
 def zip_timestamp() -> tuple[int, int, int, int, int, int]:
     """SOURCE_DATE_EPOCH as a zip date (zip cannot go before 1980), else 1980-01-01."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        stamp = time.gmtime(max(int(epoch), 315532800))
+    epoch = source_date_epoch()
+    if epoch is not None:
+        stamp = time.gmtime(max(epoch, 315532800))
         return tuple(stamp[:6])
     return (1980, 1, 1, 0, 0, 0)
 
