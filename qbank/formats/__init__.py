@@ -109,3 +109,30 @@ def by_home_section(questions, syllabus):
 def names_with(capability: str) -> list[str]:
     """Format names whose module provides ``capability`` (imports each module)."""
     return sorted(name for name in FORMATS if hasattr(get_format(name), capability))
+
+
+# The earliest date a zip entry can carry (1980-01-01), in seconds since 1970.
+ZIP_EPOCH = 315532800
+
+
+def deterministic_zip(entries, epoch: int | None) -> bytes:
+    """A zip of (name, bytes) entries in the given order whose bytes depend only on them.
+
+    Every entry gets the same timestamp (``epoch``, no earlier than 1980),
+    the same permissions and the same compression, so DOCX files and QTI
+    packages are identical from one build to the next.
+    """
+    import io
+    import time
+    import zipfile
+
+    stamp = time.gmtime(max(epoch or 0, ZIP_EPOCH))[:6]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data, compresslevel=6)
+    return buffer.getvalue()

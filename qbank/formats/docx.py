@@ -20,7 +20,7 @@ import zipfile
 from datetime import datetime, timezone
 
 from qbank import markup
-from qbank.formats import PaperOptions
+from qbank.formats import PaperOptions, deterministic_zip
 from qbank.formats.paper_text import (
     ANSWER_SHEET_NOTE, ANSWER_SHEET_TITLE, CANDIDATE_FIELDS, DEBRIEF_TITLE, KEY_TITLE,
     choose_hint, cover_facts, key_details, key_text, letter, running_title,
@@ -424,14 +424,6 @@ def _save(document, options: PaperOptions) -> bytes:
     """Save, then rewrite the zip with fixed entry order and timestamps."""
     raw = io.BytesIO()
     document.save(raw)
-    stamp = datetime.fromtimestamp(max(options.timestamp, 315532800), tz=timezone.utc).timetuple()[:6]
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(raw) as source:
         names = sorted(source.namelist(), key=lambda name: (name != "[Content_Types].xml", name))
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 0
-            target.writestr(info, source.read(name))
-    return out.getvalue()
+        return deterministic_zip([(name, source.read(name)) for name in names], options.timestamp)

@@ -32,16 +32,13 @@ from __future__ import annotations
 
 import copy
 import functools
-import io
 import itertools
 import re
-import time
-import zipfile
 
 from qbank import __version__
 from qbank.clock import source_date_epoch
 from qbank.errors import FormatError, UnsupportedQuestion
-from qbank.formats import ExportOptions, by_home_section
+from qbank.formats import ExportOptions, by_home_section, deterministic_zip
 from qbank.formats.xmltext import check_export_texts, check_question
 from qbank.markup import Code, Emphasis, LineBreak, ListBlock, Paragraph, Strong, Text, has_markup, parse, to_plain
 from qbank.model import Question, Syllabus
@@ -121,7 +118,7 @@ def write_questions(questions, syllabus: Syllabus, options: ExportOptions = Expo
          (TEST_FILE, _document(test_element(questions, syllabus, options, title)))],
         files,
     )
-    return _zip(entries)
+    return deterministic_zip(entries, source_date_epoch())
 
 
 # -- items ------------------------------------------------------------------------
@@ -512,23 +509,3 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def zip_timestamp() -> tuple[int, int, int, int, int, int]:
-    """SOURCE_DATE_EPOCH as a zip date (zip cannot go before 1980), else 1980-01-01."""
-    epoch = source_date_epoch()
-    if epoch is not None:
-        stamp = time.gmtime(max(epoch, 315532800))
-        return tuple(stamp[:6])
-    return (1980, 1, 1, 0, 0, 0)
-
-
-def _zip(entries) -> bytes:
-    buffer = io.BytesIO()
-    stamp = zip_timestamp()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data, compresslevel=6)
-    return buffer.getvalue()
