@@ -114,7 +114,7 @@ def _relative(path: Path) -> Path:
 # -- reading --------------------------------------------------------------------
 
 
-def question_files(bank_root: Path) -> list[Path]:
+def question_files(bank_root: Path) -> list[str]:
     """Every question file of a bank, in path order (hidden folders and media/ skipped)."""
     root = str(bank_root)
     found: list[str] = []
@@ -126,16 +126,29 @@ def question_files(bank_root: Path) -> list[Path]:
             for name in filenames
             if name.endswith(".json") and not (at_root and name == SYLLABUS_FILE)
         )
-    # Sorting strings is several times cheaper than sorting Path objects.
-    return [Path(name) for name in sorted(found)]
+    # Plain strings: sorting and joining Path objects costs several times more.
+    return sorted(found)
 
 
-def read_json(path: Path) -> tuple[object, list[Problem]]:
+def read_bytes(path: Path | str) -> bytes:
+    """The whole file. os.open/os.read, not open(): a bank is thousands of
+    small files, and the buffered file object open() builds around each
+    doubles the cost of reading them."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_json(path: Path | str) -> tuple[object, list[Problem]]:
     """Parse one JSON file; on failure, (None, [a located problem])."""
     shown = str(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_bytes(path)
     except OSError as error:
         return None, [Problem(shown, f"cannot read the file: {error.strerror or error}")]
     if b"\x00" in data[:4]:  # json.loads would quietly accept UTF-16/32
@@ -194,49 +207,58 @@ def _read_bank(root: Path) -> Bank:
         # against the schema; section ids then cannot be.
         syllabus = Syllabus(id=root.name, title=root.name, sections=())
     bank = Bank(root=root, syllabus=syllabus)
-    syllabus_ok = not problems
+    known_sections = validate.section_ids(syllabus) if not problems else None
     documents = []
-    files = question_files(root)
-    for file, (doc, file_problems) in zip(files, _checked_documents(files)):
-        problems += file_problems
-        if doc is not None:
-            documents.append((file, question_from_dict(doc)))
-    problems += validate.question_problems(documents, syllabus if syllabus_ok else None)
+    question_problems = []
+    for file, question, file_problems in _checked_questions(question_files(root), known_sections):
+        question_problems += file_problems
+        if question is not None:
+            documents.append((file, question))
+    question_problems += validate.bank_wide_problems(documents)
+    # A file's problems together, files in path order (a stable sort keeps
+    # each file's problems in the order they were found).
+    question_problems.sort(key=lambda problem: problem.file)
+    bank.problems = problems + question_problems
     for file, question in documents:
         bank.questions.append(question)
-        bank.paths.setdefault(question.id, file)
-    bank.problems = problems
+        if question.id not in bank.paths:
+            bank.paths[question.id] = Path(file)
     return bank
 
 
 # Below this many files, starting a second process costs more than it saves.
 PARALLEL_MIN_FILES = 2000
 
+CheckedQuestion = tuple[str, "Question | None", list[Problem]]
 
-def _checked_documents(files: list[Path]) -> list[tuple[dict | None, list[Problem]]]:
-    """Each file read and checked against the question schema: (document, [])
-    or (None, its problems). A large bank is split with a second process,
-    which sends back only plain documents and problems."""
+
+def _checked_questions(files: list[str], known_sections: frozenset[str] | None) -> list[CheckedQuestion]:
+    """Each file read, checked against the schema and the single-question
+    rules, and made a Question: (file, question, problems), the question
+    None when the file is unusable. A large bank is split with a second
+    process, which sends back its half ready-made."""
     if len(files) < PARALLEL_MIN_FILES:
-        return _check_documents(files)
+        return _check_questions(files, known_sections)
     from qbank.parallel import in_forked_process
 
     half = len(files) // 2
-    second_half = in_forked_process(_check_documents, files[half:])
-    checked = _check_documents(files[:half])
+    second_half = in_forked_process(_check_questions, files[half:], known_sections)
+    checked = _check_questions(files[:half], known_sections)
     from_child = second_half() if second_half is not None else None
-    return checked + (from_child if from_child is not None else _check_documents(files[half:]))
+    return checked + (from_child if from_child is not None else _check_questions(files[half:], known_sections))
 
 
-def _check_documents(files: list[Path]) -> list[tuple[dict | None, list[Problem]]]:
+def _check_questions(files: list[str], known_sections: frozenset[str] | None) -> list[CheckedQuestion]:
     checked = []
     for file in files:
         doc, problems = read_json(file)
+        question = None
         if doc is not None:
-            problems = [Problem(str(file), message, json_path=where) for where, message in schema.schema_errors("question", doc)]
-            if problems:
-                doc = None
-        checked.append((doc, problems))
+            problems = [Problem(file, message, json_path=where) for where, message in schema.schema_errors("question", doc)]
+            if not problems:
+                question = question_from_dict(doc)
+                problems = validate.single_question_problems(file, question, known_sections)
+        checked.append((file, question, problems))
     return checked
 
 

@@ -6,6 +6,7 @@ located by file and JSON path; nothing stops at the first one.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from qbank.errors import Problem
@@ -31,37 +32,55 @@ def question_problems(documents: list[tuple[Path, Question]], syllabus: Syllabus
     ``syllabus`` is None when the syllabus itself is broken: section ids are
     then not checked (that problem is reported once, on syllabus.json).
     """
+    known = section_ids(syllabus)
     problems: list[Problem] = []
-    section_ids = {s.id for s, _ in syllabus.walk()} if syllabus else None
-    first_file_of_id: dict[str, Path] = {}
-    first_file_of_stem: dict[str, tuple[Path, str]] = {}
     for file, question in documents:
-        shown = str(file)
+        problems.extend(single_question_problems(str(file), question, known))
+    problems.extend(bank_wide_problems(documents))
+    return problems
 
-        def add(message, json_path="$"):
-            problems.append(Problem(shown, message, json_path=json_path))
 
-        if file.stem != question.id:
-            add(f"id {question.id!r} differs from the file name {file.name!r}; rename the file to {question.id}.json", "$.id")
+def section_ids(syllabus: Syllabus | None) -> frozenset[str] | None:
+    return frozenset(s.id for s, _ in syllabus.walk()) if syllabus else None
+
+
+def single_question_problems(file: str, question: Question, known_sections: frozenset[str] | None) -> list[Problem]:
+    """The rules that need nothing but the question, its file name and the
+    syllabus's section ids (None: not checked)."""
+    problems = []
+    name = os.path.basename(file)
+    if os.path.splitext(name)[0] != question.id:
+        problems.append(Problem(file, f"id {question.id!r} differs from the file name {name!r}; "
+                                      f"rename the file to {question.id}.json", json_path="$.id"))
+    problems.extend(Problem(file, message, json_path=where) for where, message in option_problems(question))
+    if known_sections is not None:
+        for n, section_id in enumerate(question.syllabus):
+            if section_id not in known_sections:
+                problems.append(Problem(file, f"unknown syllabus section {section_id!r}; use a section id from "
+                                              "syllabus.json", json_path=f"$.syllabus[{n}]"))
+    return problems
+
+
+def bank_wide_problems(documents) -> list[Problem]:
+    """Ids and stems that must be unique across the bank, for (file, question) pairs."""
+    problems: list[Problem] = []
+    first_file_of_id: dict[str, object] = {}
+    first_file_of_stem: dict[str, tuple[object, str]] = {}
+    for file, question in documents:
         if question.id in first_file_of_id:
-            add(f"duplicate id {question.id!r}, also used by {first_file_of_id[question.id]}; ids must be unique in the bank", "$.id")
+            problems.append(Problem(str(file), f"duplicate id {question.id!r}, also used by "
+                                               f"{first_file_of_id[question.id]}; ids must be unique in the bank",
+                                    json_path="$.id"))
         else:
             first_file_of_id[question.id] = file
-
-        problems.extend(Problem(shown, message, json_path=where) for where, message in option_problems(question))
-
-        if section_ids is not None:
-            for n, section_id in enumerate(question.syllabus):
-                if section_id not in section_ids:
-                    add(f"unknown syllabus section {section_id!r}; use a section id from syllabus.json", f"$.syllabus[{n}]")
-
         if question.status != "retired":
             plain_stem = normalize(question.stem)
             earlier = first_file_of_stem.get(plain_stem)
-            if earlier is not None:
-                add(f"same stem as {earlier[1]} ({earlier[0]}); reword one of them or retire it", "$.stem")
-            else:
+            if earlier is None:
                 first_file_of_stem[plain_stem] = (file, question.id)
+            else:
+                problems.append(Problem(str(file), f"same stem as {earlier[1]} ({earlier[0]}); reword one of them "
+                                                   "or retire it", json_path="$.stem"))
     return problems
 
 

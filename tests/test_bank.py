@@ -43,6 +43,20 @@ def test_load_bank_raises_with_all_problems():
     assert len(raised.value.problems) == 12
 
 
+def test_problems_are_grouped_by_file_in_path_order():
+    files = [problem.file for problem in read_bank(FIXTURES / "broken").problems]
+    assert files == sorted(files)
+
+
+def test_a_question_file_larger_than_one_read_is_read_whole(mini_bank):
+    path = mini_bank / "1-basics" / "mini-1-001.json"
+    doc = json.loads(path.read_text())
+    doc["explanation"] = "Long. " * 40_000  # 240 kB, several os.read calls
+    path.write_text(json.dumps(doc))
+    assert bank_module.read_bytes(path) == path.read_bytes()
+    assert read_bank(mini_bank).get("mini-1-001").explanation == doc["explanation"]
+
+
 def test_draft_may_lack_rationales(mini_bank):
     path = mini_bank / "1-basics" / "mini-1-001.json"
     doc = json.loads(path.read_text())

@@ -52,6 +52,18 @@ def test_fast_and_full_validators_agree_on_an_error():
     assert "$.id" in paths and "$.options[0]" in paths and "$.options[1]" in paths
 
 
+def test_a_document_only_the_fast_validator_rejects_still_gets_located_errors():
+    # Python's re lets "$" match before a final newline; the ECMA-262 regular
+    # expressions of JSON Schema (jsonschema-rs) do not.
+    document = {"id": "q-1", "type": "truefalse", "stem": "Is it?", "syllabus": ["1"], "status": "draft",
+                "options": [{"text": "True", "correct": True}, {"text": "False", "correct": False}],
+                "created": "2024-01-01\n"}
+    assert schema.schema_errors("question", {**document, "created": "2024-01-01"}) == []
+    errors = schema.schema_errors("question", document)
+    assert [path for path, _ in errors] == ["$.created"]
+    assert "does not match" in errors[0][1]
+
+
 def test_installed_wheel_carries_its_schemas(tmp_path):
     """pip install . (not editable), run from another folder: validate still works."""
     wheels = tmp_path / "wheels"
