@@ -56,7 +56,10 @@ EXPLANATION = "EXPLANATION"
 LOM_DIFFICULTY = {"easy": "easy", "medium": "medium", "hard": "difficult"}
 BLOOM_SOURCE = "Bloom's taxonomy (revised)"
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
-COMPRESSLEVEL = 6
+# Deflate levels 1-3 take the same time, about 0.7 s for the 71 MB of XML of
+# 10,000 questions, against 1.0 s at the default level 6; level 3 packs them
+# into 14.0 MB (level 6: 13.0 MB, level 1: 14.5 MB).
+COMPRESSLEVEL = 3
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _NOT_NCNAME_CHAR = re.compile(r"[^A-Za-z0-9_.-]")
 
