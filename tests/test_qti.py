@@ -243,9 +243,40 @@ def test_any_text_survives_the_package(stem, texts, rationale):
     assert feedback == {visible_text(rationale)} or not visible_text(rationale)
 
 
-def test_manifest_streaming_is_not_confused_by_any_title():
-    files = package([make_question()], ExportOptions(title=f"odd {qti._SLOT} title"))
-    manifest = ET.fromstring(files["imsmanifest.xml"])
-    assert manifest.find("cp:metadata//lom:title/lom:string", NS).text == f"odd {qti._SLOT} title"
-    assert [r.get("identifier") for r in manifest.iterfind("cp:resources/cp:resource", NS)] == \
-        ["test-resource", "item-q-001"]
+# Markup, the characters XML escapes (in text and in attributes), a CDATA
+# end, quotes, an emoji, right-to-left text with its mark, a carriage return,
+# a tab and a line break; one item with each kind of content and scoring.
+TRICKY_QUESTIONS = [
+    make_question(
+        "q-001", qtype="multiple", keys=(0, 2), points=2, tags=("a&b", 'ü"x'), bloom="apply", difficulty="hard",
+        stem="Is **a & <b>** `x<y && z>w` ]]> \"quoted\" 'single' 🙂 שלום\u200f?\n\n1. first *em*\n2. **bold**",
+        explanation="Line one\nline two",
+        options=(Option("A & B < C", True, "Because\tit's <right>"), Option('x]]>y "q"', False, "carriage\rreturn"),
+                 Option("Multi\n\n- a\n- *b*", True), Option("  spaced  ", False, None, True)),
+    ),
+    make_question("q-002", options=tuple(Option(text, n == 1) for n, text in enumerate(("`a`", "**b** c", "d")))),
+]
+TRICKY_OPTIONS = ExportOptions(title='T "1" & <2> ]]>', category='Paper\t"A"\n<1>')
+
+
+def test_tricky_text_is_written_exactly():
+    """The expected files were written by the lxml-based writer this one replaced."""
+    expected = FIXTURES / "qti-expected"
+    files = package(TRICKY_QUESTIONS, TRICKY_OPTIONS)
+    assert sorted(files) == sorted(str(p.relative_to(expected)) for p in expected.rglob("*.xml"))
+    for name, data in files.items():
+        assert data == (expected / name).read_bytes(), name
+        ET.fromstring(data)
+
+
+def test_tricky_text_package_validates(validator, tmp_path):
+    validator(qti.write_questions(TRICKY_QUESTIONS, SYLLABUS, TRICKY_OPTIONS), tmp_path)
+
+
+def test_xml_invalid_characters_in_other_written_texts_are_an_error():
+    with pytest.raises(InvalidXmlText, match=r"blueprint section 1 title contains the character U\+0001"):
+        qti.write_questions([make_question()], SYLLABUS, ExportOptions(pools=(Pool("odd \x01", 1, ("q-001",)),)))
+    with pytest.raises(InvalidXmlText, match=r"q-001: syllabus\[0\] contains the character U\+001B"):
+        qti.write_questions([make_question(syllabus=("1\x1b",))], SYLLABUS, ExportOptions())
+    with pytest.raises(InvalidXmlText, match=r"syllabus.json: id contains the character U\+0000"):
+        qti.write_questions([make_question()], replace(SYLLABUS, id="s\x00"), ExportOptions())

@@ -115,12 +115,13 @@ def names_with(capability: str) -> list[str]:
 ZIP_EPOCH = 315532800
 
 
-def deterministic_zip(entries, epoch: int | None) -> bytes:
+def deterministic_zip(entries, epoch: int | None, compresslevel: int = 6) -> bytes:
     """A zip of (name, bytes) entries in the given order whose bytes depend only on them.
 
     Every entry gets the same timestamp (``epoch``, no earlier than 1980),
-    the same permissions and the same compression, so DOCX files and QTI
-    packages are identical from one build to the next.
+    the same permissions and the same compression (deflate at
+    ``compresslevel``), so DOCX files and QTI packages are identical from
+    one build to the next.
     """
     import io
     import time
@@ -134,5 +135,5 @@ def deterministic_zip(entries, epoch: int | None) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
-            archive.writestr(info, data, compresslevel=6)
+            archive.writestr(info, data, compresslevel=compresslevel)
     return buffer.getvalue()

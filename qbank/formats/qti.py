@@ -30,16 +30,16 @@ permissions and compression.
 
 from __future__ import annotations
 
-import copy
 import functools
 import itertools
 import re
+from xml.sax.saxutils import escape
 
 from qbank import __version__
 from qbank.clock import source_date_epoch
 from qbank.errors import FormatError, UnsupportedQuestion
 from qbank.formats import ExportOptions, by_home_section, deterministic_zip
-from qbank.formats.xmltext import check_export_texts, check_question
+from qbank.formats.xmltext import check_export_texts, check_question, xml_text
 from qbank.markup import Code, Emphasis, LineBreak, ListBlock, Paragraph, Strong, Text, has_markup, parse, to_plain
 from qbank.model import Question, Syllabus
 from qbank.select import spreadsheet_label
@@ -55,14 +55,11 @@ TEST_FILE = "assessment-test.xml"
 EXPLANATION = "EXPLANATION"
 LOM_DIFFICULTY = {"easy": "easy", "medium": "medium", "hard": "difficult"}
 BLOOM_SOURCE = "Bloom's taxonomy (revised)"
-XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
-# Tag and attribute names in Clark notation ({namespace}name), as lxml wants them.
-Q = "{%s}" % QTI_NS
-CP = "{%s}" % CP_NS
-LOM = "{%s}" % LOM_NS
-QTI_META = "{%s}" % QTI_META_NS
-XSI = "{%s}" % XSI_NS
-MANIFEST_NSMAP = {None: CP_NS, "lom": LOM_NS, "imsqti": QTI_META_NS, "xsi": XSI_NS}
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+# Deflate levels 1-3 take the same time, about 0.7 s for the 71 MB of XML of
+# 10,000 questions, against 1.0 s at the default level 6; level 3 packs them
+# into 14.0 MB (level 6: 13.0 MB, level 1: 14.5 MB).
+COMPRESSLEVEL = 3
 _NCNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _NOT_NCNAME_CHAR = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -97,85 +94,144 @@ def write_questions(questions, syllabus: Syllabus, options: ExportOptions = Expo
     """The QTI 2.1 content package as zip bytes."""
     questions = list(questions)
     check_export_texts(syllabus, options)
+    xml_text(syllabus.id, "syllabus.json", "id")
     items = {}
     for question in questions:
         reason = unsupported_reason(question)
         if reason:
             raise UnsupportedQuestion(question.id, reason)
-        # Before anything is built: the manifest, written first, already
+        # Before anything is written: the manifest, written first, already
         # holds each question's title and tags.
         check_question(question)
+        check_identifying_texts(question)
         ident = identifier(question.id)
         if ident in items:
             raise FormatError(f"{question.id}: two questions share the QTI identifier {ident!r}; give one another id")
         items[ident] = question
     title = options.title or syllabus.title
-    # Items are built, serialised and compressed one at a time, so the whole
-    # package never sits in memory as trees.
-    files = ((f"items/{ident}.xml", _document(item_element(question, ident))) for ident, question in items.items())
+    # Each title is in the manifest and in its item, and comes from the stem's markup.
+    titles = {ident: item_title(question) for ident, question in items.items()}
+    # Items are written and compressed one at a time, so the whole package
+    # never sits in memory as text.
+    files = ((f"items/{ident}.xml", item_document(question, ident, titles[ident]).encode())
+             for ident, question in items.items())
     entries = itertools.chain(
-        [("imsmanifest.xml", manifest_document(items, syllabus, title)),
-         (TEST_FILE, _document(test_element(questions, syllabus, options, title)))],
+        [("imsmanifest.xml", manifest_document(items, titles, syllabus, title).encode()),
+         (TEST_FILE, test_document(questions, syllabus, options, title).encode())],
         files,
     )
-    return deterministic_zip(entries, source_date_epoch())
+    return deterministic_zip(entries, source_date_epoch(), compresslevel=COMPRESSLEVEL)
+
+
+def check_identifying_texts(question: Question) -> None:
+    """The id, sections and Bloom level go into the package too. A bank's
+    schema keeps them to plain slugs, but a caller's questions need not come
+    from a bank, and the writer checks what it writes (see xmltext)."""
+    xml_text(question.id, question.id, "id")
+    for n, section_id in enumerate(question.syllabus):
+        xml_text(section_id, question.id, f"syllabus[{n}]")
+    if question.bloom:
+        xml_text(question.bloom, question.id, "bloom")
+
+
+# -- writing XML -------------------------------------------------------------------------
+#
+# The documents are written as text, laid out exactly as lxml's pretty
+# printer laid out the trees this writer used to build (two spaces per level,
+# one element per line; text content and everything inside it on one line, as
+# an added line break there would be a space a candidate sees). Building a
+# million lxml elements for a large bank cost seconds; formatting strings
+# costs a fraction. Every value that is not a constant or an identifier
+# (an NCName, see ``identifier``) passes through ``_text`` or ``_attribute``.
+
+# The characters libxml2 escapes, so the bytes stay those of the lxml
+# writer: in text also the carriage return (a parser would read a literal one
+# as a line feed); in attribute values also the quote and the white space a
+# parser would turn into spaces.
+_TEXT_ENTITIES = {"\r": "&#13;"}
+_ATTRIBUTE_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+
+
+def _text(value: str) -> str:
+    # Most texts need no escaping; four scans for a character cost a fifth of escape's replacements.
+    if "&" in value or "<" in value or ">" in value or "\r" in value:
+        return escape(value, _TEXT_ENTITIES)
+    return value
+
+
+def _attribute(value: str) -> str:
+    return escape(value, _ATTRIBUTE_ENTITIES)
+
+
+def _element(pad: str, tag: str, attributes: str, children: list[str]) -> list[str]:
+    """The lines of an element that holds elements (``children``: their lines, indented one level more)."""
+    if not children:
+        return [f"{pad}<{tag}{attributes}/>"]
+    return [f"{pad}<{tag}{attributes}>", *children, f"{pad}</{tag}>"]
+
+
+def _outcome(name: str, default: str) -> str:
+    """An outcomeDeclaration (float, single) as a child of the root."""
+    return (f'  <outcomeDeclaration identifier="{name}" cardinality="single" baseType="float">\n'
+            f"    <defaultValue>\n      <value>{default}</value>\n    </defaultValue>\n"
+            f"  </outcomeDeclaration>")
 
 
 # -- items ------------------------------------------------------------------------
 
 
-def item_element(question: Question, ident: str):
-    """The assessmentItem (an lxml element) of a question that passed check_question."""
-    from lxml import etree
+QTI_ROOT_ATTRIBUTES = f'xmlns="{QTI_NS}" xmlns:xsi="{XSI_NS}" xsi:schemaLocation="{QTI_NS} {QTI_XSD}"'
 
-    sub = etree.SubElement
+
+def item_document(question: Question, ident: str, title: str) -> str:
+    """The assessmentItem document of a question that passed check_question."""
     choices = [choice_identifier(n) for n in range(len(question.options))]
-    keys = [choices[n] for n in question.correct_indexes]
     multiple = question.type == "multiple"
     has_feedback = bool(question.explanation) or any(option.rationale for option in question.options)
     points = _number(question.points)
 
-    item = etree.Element(Q + "assessmentItem", {
-        XSI + "schemaLocation": f"{QTI_NS} {QTI_XSD}",
-        "identifier": ident, "title": _title(question), "adaptive": "false", "timeDependent": "false",
-    }, nsmap={None: QTI_NS, "xsi": XSI_NS})
-    response = sub(item, Q + "responseDeclaration", identifier="RESPONSE",
-                   cardinality="multiple" if multiple else "single", baseType="identifier")
-    correct = sub(response, Q + "correctResponse")
-    for key in keys:
-        sub(correct, Q + "value").text = key
+    lines = [
+        XML_DECLARATION,
+        f'<assessmentItem {QTI_ROOT_ATTRIBUTES} identifier="{ident}" title="{_attribute(title)}" '
+        f'adaptive="false" timeDependent="false">',
+    ]
+    keys = [f"      <value>{choices[n]}</value>" for n in question.correct_indexes]
+    declaration = _element("    ", "correctResponse", "", keys)
     if multiple:
-        mapping = sub(response, Q + "mapping", lowerBound="0", upperBound=points, defaultValue="0")
-        for choice, share in zip(choices, option_shares(question)):
-            if share:
-                sub(mapping, Q + "mapEntry", mapKey=choice, mappedValue=_number(share * question.points))
-    _outcome(sub, item, "SCORE", "0")
-    _outcome(sub, item, "MAXSCORE", points)
+        entries = [f'      <mapEntry mapKey="{choice}" mappedValue="{_number(share * question.points)}"/>'
+                   for choice, share in zip(choices, option_shares(question)) if share]
+        declaration += _element("    ", "mapping", f' lowerBound="0" upperBound="{points}" defaultValue="0"', entries)
+    cardinality = "multiple" if multiple else "single"
+    lines += _element("  ", "responseDeclaration",
+                      f' identifier="RESPONSE" cardinality="{cardinality}" baseType="identifier"', declaration)
+    lines.append(_outcome("SCORE", "0"))
+    lines.append(_outcome("MAXSCORE", points))
     if has_feedback:
-        sub(item, Q + "outcomeDeclaration", identifier="FEEDBACK", cardinality="multiple", baseType="identifier")
+        lines.append('  <outcomeDeclaration identifier="FEEDBACK" cardinality="multiple" baseType="identifier"/>')
 
-    body = sub(item, Q + "itemBody")
-    append_blocks(sub, body, question.stem)
-    interaction = sub(body, Q + "choiceInteraction", responseIdentifier="RESPONSE",
-                      shuffle="true" if question.shuffle else "false", maxChoices="0" if multiple else "1")
+    lines.append("  <itemBody>")
+    lines += _blocks(question.stem, "    ")
+    shuffle = "true" if question.shuffle else "false"
+    lines.append(f'    <choiceInteraction responseIdentifier="RESPONSE" shuffle="{shuffle}" '
+                 f'maxChoices="{"0" if multiple else "1"}">')
     for choice, option in zip(choices, question.options):
-        attributes = {"identifier": choice}
-        if option.fixed:
-            attributes["fixed"] = "true"
-        append_flow(sub, sub(interaction, Q + "simpleChoice", attributes), option.text)
+        fixed = ' fixed="true"' if option.fixed else ""
+        lines.append("      " + _flow("simpleChoice", f' identifier="{choice}"{fixed}', option.text))
+    lines.append("    </choiceInteraction>")
+    lines.append("  </itemBody>")
 
     if not has_feedback and question.points == 1:
-        sub(item, Q + "responseProcessing", template=TEMPLATES + ("map_response" if multiple else "match_correct"))
+        lines.append(f'  <responseProcessing template="{TEMPLATES}{"map_response" if multiple else "match_correct"}"/>')
     else:
-        item.append(copy.deepcopy(_response_processing(multiple, has_feedback, bool(question.explanation))))
-    for choice, option in zip(choices, question.options):
-        if option.rationale:
-            append_blocks(sub, sub(item, Q + "modalFeedback", outcomeIdentifier="FEEDBACK", identifier=choice, showHide="show"),
-                          option.rationale)
+        lines.append(_response_processing(multiple, has_feedback, bool(question.explanation)))
+    feedback = [(choice, option.rationale) for choice, option in zip(choices, question.options) if option.rationale]
     if question.explanation:
-        append_blocks(sub, sub(item, Q + "modalFeedback", outcomeIdentifier="FEEDBACK", identifier=EXPLANATION,
-                          showHide="show"), question.explanation)
-    return item
+        feedback.append((EXPLANATION, question.explanation))
+    for shown_for, text in feedback:
+        attributes = f' outcomeIdentifier="FEEDBACK" identifier="{shown_for}" showHide="show"'
+        lines += _element("  ", "modalFeedback", attributes, _blocks(text, "    "))
+    lines.append("</assessmentItem>\n")
+    return "\n".join(lines)
 
 
 def option_shares(question: Question) -> list[float]:
@@ -188,58 +244,55 @@ def option_shares(question: Question) -> list[float]:
 
 
 @functools.lru_cache(maxsize=None)
-def _response_processing(multiple: bool, has_feedback: bool, has_explanation: bool):
-    """The responseProcessing for one of its eight variants: built once, copied
-    into each item (a copy costs a fifth of building the same elements)."""
-    from lxml import etree
-
-    sub = etree.SubElement
-    item = etree.Element(Q + "assessmentItem", nsmap={None: QTI_NS})
-    processing = sub(item, Q + "responseProcessing")
-    condition = sub(processing, Q + "responseCondition")
+def _response_processing(multiple: bool, has_feedback: bool, has_explanation: bool) -> str:
+    """The responseProcessing for one of its eight variants (lines at the item's first level)."""
     if multiple:  # as the map_response template, scaled by the mapping
-        if_null = sub(condition, Q + "responseIf")
-        sub(sub(if_null, Q + "isNull"), Q + "variable", identifier="RESPONSE")
-        _set_float(sub, if_null, "SCORE", "0")
-        scored = sub(sub(condition, Q + "responseElse"), Q + "setOutcomeValue", identifier="SCORE")
-        sub(scored, Q + "mapResponse", identifier="RESPONSE")
+        condition = [
+            "      <responseIf>",
+            "        <isNull>",
+            '          <variable identifier="RESPONSE"/>',
+            "        </isNull>",
+            '        <setOutcomeValue identifier="SCORE">',
+            '          <baseValue baseType="float">0</baseValue>',
+            "        </setOutcomeValue>",
+            "      </responseIf>",
+            "      <responseElse>",
+            '        <setOutcomeValue identifier="SCORE">',
+            '          <mapResponse identifier="RESPONSE"/>',
+            "        </setOutcomeValue>",
+            "      </responseElse>",
+        ]
     else:  # as the match_correct template, worth the question's points
-        if_correct = sub(condition, Q + "responseIf")
-        match = sub(if_correct, Q + "match")
-        sub(match, Q + "variable", identifier="RESPONSE")
-        sub(match, Q + "correct", identifier="RESPONSE")
-        sub(_set(sub, if_correct, "SCORE"), Q + "variable", identifier="MAXSCORE")
-        _set_float(sub, sub(condition, Q + "responseElse"), "SCORE", "0")
+        condition = [
+            "      <responseIf>",
+            "        <match>",
+            '          <variable identifier="RESPONSE"/>',
+            '          <correct identifier="RESPONSE"/>',
+            "        </match>",
+            '        <setOutcomeValue identifier="SCORE">',
+            '          <variable identifier="MAXSCORE"/>',
+            "        </setOutcomeValue>",
+            "      </responseIf>",
+            "      <responseElse>",
+            '        <setOutcomeValue identifier="SCORE">',
+            '          <baseValue baseType="float">0</baseValue>',
+            "        </setOutcomeValue>",
+            "      </responseElse>",
+        ]
+    lines = ["  <responseProcessing>", "    <responseCondition>", *condition, "    </responseCondition>"]
     if has_feedback:
         # FEEDBACK holds the chosen identifiers (each shows its rationale)
         # and EXPLANATION, which shows the general feedback.
-        chosen = sub(_set(sub, processing, "FEEDBACK"), Q + "multiple")
-        sub(chosen, Q + "variable", identifier="RESPONSE")
+        chosen = ['        <variable identifier="RESPONSE"/>']
         if has_explanation:
-            sub(chosen, Q + "baseValue", baseType="identifier").text = EXPLANATION
-    return processing
+            chosen.append(f'        <baseValue baseType="identifier">{EXPLANATION}</baseValue>')
+        lines += ['    <setOutcomeValue identifier="FEEDBACK">', "      <multiple>", *chosen,
+                  "      </multiple>", "    </setOutcomeValue>"]
+    lines.append("  </responseProcessing>")
+    return "\n".join(lines)
 
 
-# The helpers take ``sub`` (lxml's SubElement) from their caller: lxml is
-# imported only inside the writer's entry points, and importing it again in
-# every helper costs ~0.3 s over a 10,000-question bank.
-
-
-def _set(sub, parent, outcome: str):
-    """A setOutcomeValue for ``outcome``, to which the caller adds the expression."""
-    return sub(parent, Q + "setOutcomeValue", identifier=outcome)
-
-
-def _set_float(sub, parent, outcome: str, value: str) -> None:
-    sub(_set(sub, parent, outcome), Q + "baseValue", baseType="float").text = value
-
-
-def _outcome(sub, item, name: str, default: str) -> None:
-    declaration = sub(item, Q + "outcomeDeclaration", identifier=name, cardinality="single", baseType="float")
-    sub(sub(declaration, Q + "defaultValue"), Q + "value").text = default
-
-
-def _title(question: Question) -> str:
+def item_title(question: Question) -> str:
     stem = " ".join(to_plain(question.stem).split())
     return f"{question.id} {stem[:60]}".rstrip()
 
@@ -247,105 +300,99 @@ def _title(question: Question) -> str:
 # -- the Markdown subset as QTI's XHTML content ---------------------------------------
 
 
-def append_blocks(sub, parent, text: str) -> None:
-    """Append ``text`` as block content (<p>, <ol>, <ul>) to ``parent``."""
+def _blocks(text: str, pad: str | None) -> list[str]:
+    """``text`` as block content (<p>, <ol>, <ul>): lines indented by ``pad``;
+    with ``pad`` None, pieces to join as they are, for an element that also
+    holds text (where lxml added no line breaks either)."""
     if not has_markup(text):
-        if text.strip():
-            sub(parent, Q + "p").text = text.strip()
-        return
+        stripped = text.strip()
+        return [f"{pad or ''}<p>{_text(stripped)}</p>"] if stripped else []
+    lines = []
     for block in parse(text):
         if isinstance(block, Paragraph):
-            append_inlines(sub, sub(parent, Q + "p"), block.children)
+            lines.append((pad or "") + _inline_element("p", "", block.children))
         elif isinstance(block, ListBlock):
-            attributes = {"start": str(block.start)} if block.ordered and block.start != 1 else {}
-            element = sub(parent, Q + ("ol" if block.ordered else "ul"), attributes)
-            for item in block.items:
-                append_inlines(sub, sub(element, Q + "li"), item)
+            tag = "ol" if block.ordered else "ul"
+            start = f' start="{block.start}"' if block.ordered and block.start != 1 else ""
+            if pad is None:
+                items = "".join(_inline_element("li", "", item) for item in block.items)
+                lines.append(f"<{tag}{start}>{items}</{tag}>")
+            else:
+                items = [pad + "  " + _inline_element("li", "", item) for item in block.items]
+                lines += _element(pad, tag, start, items)
         else:  # a new block type must be rendered, never dropped
             raise TypeError(f"no QTI rendering for {type(block).__name__}")
+    return lines
 
 
-def append_flow(sub, parent, text: str) -> None:
-    """Append ``text`` to an element that takes inline or block content (a choice):
+def _flow(tag: str, attributes: str, text: str) -> str:
+    """Element ``tag`` holding ``text`` as inline or block content (a choice):
     one paragraph goes in inline, anything longer as blocks."""
     if not has_markup(text):
-        parent.text = text.strip()
-        return
+        return f"<{tag}{attributes}>{_text(text.strip())}</{tag}>"
     blocks = parse(text)
     if len(blocks) == 1 and isinstance(blocks[0], Paragraph):
-        append_inlines(sub, parent, blocks[0].children)
-    else:
-        append_blocks(sub, parent, text)
-    _keep_as_built(parent)
+        return _inline_element(tag, attributes, blocks[0].children)
+    content = "".join(_blocks(text, None))
+    return f"<{tag}{attributes}>{content}</{tag}>" if blocks else f"<{tag}{attributes}/>"
 
 
-def append_inlines(sub, parent, inlines) -> None:
-    last = None  # the element whose tail takes the next text
+def _inline_element(tag: str, attributes: str, inlines) -> str:
+    if not inlines:
+        return f"<{tag}{attributes}/>"
+    return f"<{tag}{attributes}>{_inlines(inlines)}</{tag}>"
 
-    def add_text(value: str) -> None:
-        if last is None:
-            parent.text = (parent.text or "") + value
-        else:
-            last.tail = (last.tail or "") + value
 
+def _inlines(inlines) -> str:
+    parts = []
     for node in inlines:
         if isinstance(node, Text):
-            add_text(node.text)
-            continue
-        if isinstance(node, Code):
-            last = sub(parent, Q + "code")
-            last.text = node.text
+            parts.append(_text(node.text))
+        elif isinstance(node, Code):
+            parts.append(f"<code>{_text(node.text)}</code>")
         elif isinstance(node, LineBreak):
-            last = sub(parent, Q + "br")
+            parts.append("<br/>")
         elif isinstance(node, (Strong, Emphasis)):
-            last = sub(parent, Q + ("strong" if isinstance(node, Strong) else "em"))
-            append_inlines(sub, last, node.children)
+            parts.append(_inline_element("strong" if isinstance(node, Strong) else "em", "", node.children))
         else:  # a new inline type must be rendered, never dropped
             raise TypeError(f"no QTI rendering for {type(node).__name__}")
-    _keep_as_built(parent)
-
-
-def _keep_as_built(element) -> None:
-    """Keep lxml's pretty printing out of ``element``: text content, where an
-    added line break and indent would be a space a candidate sees (between
-    **bold** and *italic*, say). libxml2 indents inside an element only when
-    none of its children is text, so an element that starts with an inline
-    element is given an empty text node, which serialises as nothing."""
-    if element.text is None and len(element):
-        element.text = ""
+    return "".join(parts)
 
 
 # -- the assessmentTest -------------------------------------------------------------------
 
 
-def test_element(questions: list[Question], syllabus: Syllabus, options: ExportOptions, title: str):
-    """The assessmentTest (an lxml element)."""
-    from lxml import etree
-
-    sub = etree.SubElement
-    test = etree.Element(Q + "assessmentTest", {
-        XSI + "schemaLocation": f"{QTI_NS} {QTI_XSD}",
-        "identifier": identifier("test-" + syllabus.id), "title": title,
-    }, nsmap={None: QTI_NS, "xsi": XSI_NS})
-    _outcome(sub, test, "SCORE", "0")
-    _outcome(sub, test, "MAXSCORE", "0")
-    part = sub(test, Q + "testPart", identifier="part-1", navigationMode="nonlinear", submissionMode="individual")
+def test_document(questions: list[Question], syllabus: Syllabus, options: ExportOptions, title: str) -> str:
+    """The assessmentTest document."""
+    sections = []
     for n, (section_title, select, section_questions) in enumerate(_test_sections(questions, syllabus, options), 1):
-        section = sub(part, Q + "assessmentSection", identifier=f"section-{n}", title=section_title, visible="true")
+        children = []
         if select is not None:
             if select > len(section_questions):
                 raise FormatError(
                     f"section {section_title!r} draws {select} questions but only {len(section_questions)} match it"
                 )
-            sub(section, Q + "selection", select=str(select))
-            sub(section, Q + "ordering", shuffle="true")
+            children += [f'      <selection select="{select}"/>', '      <ordering shuffle="true"/>']
         for question in section_questions:
             ident = identifier(question.id)
-            sub(section, Q + "assessmentItemRef", identifier=ident, href=f"items/{ident}.xml")
-    processing = sub(test, Q + "outcomeProcessing")
+            children.append(f'      <assessmentItemRef identifier="{ident}" href="items/{ident}.xml"/>')
+        sections += _element("    ", "assessmentSection",
+                             f' identifier="section-{n}" title="{_attribute(section_title)}" visible="true"', children)
+    lines = [
+        XML_DECLARATION,
+        f'<assessmentTest {QTI_ROOT_ATTRIBUTES} identifier="{identifier("test-" + syllabus.id)}" '
+        f'title="{_attribute(title)}">',
+        _outcome("SCORE", "0"),
+        _outcome("MAXSCORE", "0"),
+        *_element("  ", "testPart", ' identifier="part-1" navigationMode="nonlinear" submissionMode="individual"',
+                  sections),
+        "  <outcomeProcessing>",
+    ]
     for outcome in ("SCORE", "MAXSCORE"):
-        sub(sub(_set(sub, processing, outcome), Q + "sum"), Q + "testVariables", variableIdentifier=outcome)
-    return test
+        lines += [f'    <setOutcomeValue identifier="{outcome}">', "      <sum>",
+                  f'        <testVariables variableIdentifier="{outcome}"/>', "      </sum>", "    </setOutcomeValue>"]
+    lines += ["  </outcomeProcessing>", "</assessmentTest>\n"]
+    return "\n".join(lines)
 
 
 def _test_sections(questions: list[Question], syllabus: Syllabus, options: ExportOptions):
@@ -368,144 +415,138 @@ def _test_sections(questions: list[Question], syllabus: Syllabus, options: Expor
 # -- the manifest --------------------------------------------------------------------------
 
 
-def manifest_document(items: dict[str, Question], syllabus: Syllabus, title: str) -> bytes:
+MANIFEST_ROOT_ATTRIBUTES = (
+    f'xmlns="{CP_NS}" xmlns:lom="{LOM_NS}" xmlns:imsqti="{QTI_META_NS}" xmlns:xsi="{XSI_NS}" '
+    f'xsi:schemaLocation="{CP_NS} http://www.imsglobal.org/xsd/imscp_v1p1.xsd '
+    f'{LOM_NS} http://www.imsglobal.org/xsd/imsmd_loose_v1p3p2.xsd '
+    f'{QTI_META_NS} http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_metadata_v2p1.xsd"'
+)
+
+
+def manifest_document(items: dict[str, Question], titles: dict[str, str], syllabus: Syllabus, title: str) -> str:
     """imsmanifest.xml: the package metadata, the test resource and one resource per item."""
-    from lxml import etree
-
-    sub = etree.SubElement
-    manifest = etree.Element(CP + "manifest", {
-        XSI + "schemaLocation": f"{CP_NS} http://www.imsglobal.org/xsd/imscp_v1p1.xsd "
-                              f"{LOM_NS} http://www.imsglobal.org/xsd/imsmd_loose_v1p3p2.xsd "
-                              f"{QTI_META_NS} http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_metadata_v2p1.xsd",
-        "identifier": identifier("manifest-" + syllabus.id),
-    }, nsmap=MANIFEST_NSMAP)
-    metadata = sub(manifest, CP + "metadata")
-    sub(metadata, CP + "schema").text = "QTIv2.1 Package"
-    sub(metadata, CP + "schemaversion").text = "1.0.0"
-    general = sub(sub(metadata, LOM + "lom"), LOM + "general")
-    _lang_string(sub, sub(general, LOM + "title"), title)
-    sub(manifest, CP + "organizations")
-    resources = sub(manifest, CP + "resources")
-    return _document(manifest, resources, _resources(items, syllabus))
-
-
-def _resources(items: dict[str, Question], syllabus: Syllabus):
-    from lxml import etree
-
-    sub = etree.SubElement
-    test = _held(CP + "resource", MANIFEST_NSMAP, identifier="test-resource", type="imsqti_test_xmlv2p1", href=TEST_FILE)
-    sub(test, CP + "file", href=TEST_FILE)
-    for ident in items:
-        sub(test, CP + "dependency", identifierref=f"item-{ident}")
-    yield test
-    # Walked once, not twice per tagged section of every question.
-    trails = {section.id: ancestors + (section,) for section, ancestors in syllabus.walk()}
+    parts = [
+        XML_DECLARATION,
+        f'<manifest {MANIFEST_ROOT_ATTRIBUTES} identifier="{identifier("manifest-" + syllabus.id)}">',
+        "  <metadata>",
+        "    <schema>QTIv2.1 Package</schema>",
+        "    <schemaversion>1.0.0</schemaversion>",
+        "    <lom:lom>",
+        "      <lom:general>",
+        *_lang_string("        ", "lom:title", title),
+        "      </lom:general>",
+        "    </lom:lom>",
+        "  </metadata>",
+        "  <organizations/>",
+        "  <resources>",
+        f'    <resource identifier="test-resource" type="imsqti_test_xmlv2p1" href="{TEST_FILE}">',
+        f'      <file href="{TEST_FILE}"/>',
+        *(f'      <dependency identifierref="item-{ident}"/>' for ident in items),
+        "    </resource>",
+    ]
+    metadata = _ItemMetadata(syllabus)
     for ident, question in items.items():
         href = f"items/{ident}.xml"
-        resource = _held(CP + "resource", MANIFEST_NSMAP, identifier=f"item-{ident}", type="imsqti_item_xmlv2p1", href=href)
-        _item_metadata(sub, sub(resource, CP + "metadata"), question, syllabus, trails)
-        sub(resource, CP + "file", href=href)
-        yield resource
+        parts += [
+            f'    <resource identifier="item-{ident}" type="imsqti_item_xmlv2p1" href="{href}">',
+            "      <metadata>",
+            metadata.lom(question, titles[ident]),
+            _qti_metadata(bool(question.explanation) or any(option.rationale for option in question.options)),
+            "      </metadata>",
+            f'      <file href="{href}"/>',
+            "    </resource>",
+        ]
+    parts += ["  </resources>", "</manifest>\n"]
+    return "\n".join(parts)
 
 
-def _item_metadata(sub, metadata, question: Question, syllabus: Syllabus, trails: dict) -> None:
-    lom = sub(metadata, LOM + "lom")
-    general = sub(lom, LOM + "general")
-    ident = sub(general, LOM + "identifier")
-    sub(ident, LOM + "catalog").text = f"qbank:{syllabus.id}"
-    sub(ident, LOM + "entry").text = question.id
-    _lang_string(sub, sub(general, LOM + "title"), _title(question))
-    for tag in question.tags:
-        _lang_string(sub, sub(general, LOM + "keyword"), tag)
-    if question.difficulty in LOM_DIFFICULTY:
-        difficulty = sub(sub(lom, LOM + "educational"), LOM + "difficulty")
-        sub(difficulty, LOM + "source").text = "LOMv1.0"
-        sub(difficulty, LOM + "value").text = LOM_DIFFICULTY[question.difficulty]
-    if question.syllabus:
-        classification = _classification(sub, lom, "discipline")
-        for section_id in question.syllabus:
-            path = sub(classification, LOM + "taxonPath")
-            _lang_string(sub, sub(path, LOM + "source"), f"{syllabus.title} syllabus")
-            trail = trails.get(section_id, ())
-            for section in trail:
-                _taxon(sub, path, section.id, section.title)
-            if not trail:
-                _taxon(sub, path, section_id, section_id)
-    if question.bloom:
-        path = sub(_classification(sub, lom, "educational objective"), LOM + "taxonPath")
-        _lang_string(sub, sub(path, LOM + "source"), BLOOM_SOURCE)
-        _taxon(sub, path, question.bloom, question.bloom)
-    qti = sub(metadata, QTI_META + "qtiMetadata")
-    sub(qti, QTI_META + "timeDependent").text = "false"
-    sub(qti, QTI_META + "interactionType").text = "choiceInteraction"
-    has_feedback = bool(question.explanation) or any(option.rationale for option in question.options)
-    sub(qti, QTI_META + "feedbackType").text = "nonadaptive" if has_feedback else "none"
-    sub(qti, QTI_META + "solutionAvailable").text = "true"
-    sub(qti, QTI_META + "toolName").text = "qbank"
-    sub(qti, QTI_META + "toolVersion").text = __version__
+class _ItemMetadata:
+    """Each item's LOM record, at its place in the manifest. The parts that
+    depend on a section or a Bloom level only are written once per export."""
+
+    def __init__(self, syllabus: Syllabus):
+        self.syllabus = syllabus
+        self.catalog = f"              <lom:catalog>{_text(f'qbank:{syllabus.id}')}</lom:catalog>"
+        self.trails = {section.id: ancestors + (section,) for section, ancestors in syllabus.walk()}
+        self.taxon_paths: dict[str, str] = {}
+        self.blooms: dict[str, str] = {}
+
+    def lom(self, question: Question, title: str) -> str:
+        lines = [
+            "        <lom:lom>",
+            "          <lom:general>",
+            "            <lom:identifier>",
+            self.catalog,
+            f"              <lom:entry>{_text(question.id)}</lom:entry>",
+            "            </lom:identifier>",
+            *_lang_string("            ", "lom:title", title),
+        ]
+        for tag in question.tags:
+            lines += _lang_string("            ", "lom:keyword", tag)
+        lines.append("          </lom:general>")
+        if question.difficulty in LOM_DIFFICULTY:
+            lines += ["          <lom:educational>", "            <lom:difficulty>",
+                      "              <lom:source>LOMv1.0</lom:source>",
+                      f"              <lom:value>{LOM_DIFFICULTY[question.difficulty]}</lom:value>",
+                      "            </lom:difficulty>", "          </lom:educational>"]
+        if question.syllabus:
+            lines += _classification("discipline", [self.taxon_path(section_id) for section_id in question.syllabus])
+        if question.bloom:
+            lines.append(self.bloom(question.bloom))
+        lines.append("        </lom:lom>")
+        return "\n".join(lines)
+
+    def taxon_path(self, section_id: str) -> str:
+        """The taxonPath from the syllabus root down to ``section_id``."""
+        path = self.taxon_paths.get(section_id)
+        if path is None:
+            trail = [(section.id, section.title) for section in self.trails.get(section_id, ())]
+            path = _taxon_path(f"{self.syllabus.title} syllabus", trail or [(section_id, section_id)])
+            self.taxon_paths[section_id] = path
+        return path
+
+    def bloom(self, level: str) -> str:
+        classification = self.blooms.get(level)
+        if classification is None:
+            classification = self.blooms[level] = "\n".join(
+                _classification("educational objective", [_taxon_path(BLOOM_SOURCE, [(level, level)])]))
+        return classification
 
 
-def _classification(sub, lom, purpose: str):
-    classification = sub(lom, LOM + "classification")
-    element = sub(classification, LOM + "purpose")
-    sub(element, LOM + "source").text = "LOMv1.0"
-    sub(element, LOM + "value").text = purpose
-    return classification
+def _classification(purpose: str, taxon_paths: list[str]) -> list[str]:
+    return ["          <lom:classification>", "            <lom:purpose>",
+            "              <lom:source>LOMv1.0</lom:source>",
+            f"              <lom:value>{purpose}</lom:value>", "            </lom:purpose>",
+            *taxon_paths, "          </lom:classification>"]
 
 
-def _taxon(sub, path, taxon_id: str, entry: str) -> None:
-    taxon = sub(path, LOM + "taxon")
-    sub(taxon, LOM + "id").text = taxon_id
-    _lang_string(sub, sub(taxon, LOM + "entry"), entry)
+def _taxon_path(source: str, taxa: list[tuple[str, str]]) -> str:
+    lines = ["            <lom:taxonPath>", *_lang_string("              ", "lom:source", source)]
+    for taxon_id, entry in taxa:
+        lines += ["              <lom:taxon>", f"                <lom:id>{_text(taxon_id)}</lom:id>",
+                  *_lang_string("                ", "lom:entry", entry), "              </lom:taxon>"]
+    lines.append("            </lom:taxonPath>")
+    return "\n".join(lines)
 
 
-def _lang_string(sub, parent, text: str) -> None:
-    sub(parent, LOM + "string", language="en").text = text
+@functools.lru_cache(maxsize=None)
+def _qti_metadata(has_feedback: bool) -> str:
+    return "\n".join([
+        "        <imsqti:qtiMetadata>",
+        "          <imsqti:timeDependent>false</imsqti:timeDependent>",
+        "          <imsqti:interactionType>choiceInteraction</imsqti:interactionType>",
+        f"          <imsqti:feedbackType>{'nonadaptive' if has_feedback else 'none'}</imsqti:feedbackType>",
+        "          <imsqti:solutionAvailable>true</imsqti:solutionAvailable>",
+        "          <imsqti:toolName>qbank</imsqti:toolName>",
+        f"          <imsqti:toolVersion>{_text(__version__)}</imsqti:toolVersion>",
+        "        </imsqti:qtiMetadata>",
+    ])
 
 
-# -- serialisation ---------------------------------------------------------------------------
-
-
-# Stands for the children of a container serialised one at a time.
-_SLOT = "\ue000qbank-children\ue000"
-
-
-def _document(root, container=None, children=()) -> bytes:
-    """The document as UTF-8 bytes, indented; ``children`` (an iterable of
-    elements, each built in its own holder by ``_held``) go into ``container``,
-    a direct child of ``root``, each serialised as soon as it is built, so a
-    large manifest never sits in memory as one tree."""
-    from lxml import etree
-
-    if container is None:
-        # libxml2's pretty printing leaves text content as built (_keep_as_built).
-        return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", pretty_print=True)
-    container.text = _SLOT
-    etree.indent(root)
-    # The slot is the last text in the document (the container is the
-    # root's last child), so a title containing it cannot confuse the split.
-    head, tail = etree.tostring(root, encoding="UTF-8").rsplit(_SLOT.encode(), 1)
-    parts = [XML_DECLARATION, head]
-    for child in children:
-        # A child serialised on its own would repeat the root's namespace
-        # declarations; its holder carries them instead, and only what lies
-        # between the holder's tags (the indent and the child) is kept.
-        holder = child.getparent()
-        etree.indent(holder, level=1)
-        text = etree.tostring(holder, encoding="UTF-8")
-        parts.append(text[text.index(b">") + 1 : text.rindex(b"\n")])
-    parts.append(b"\n  " + tail + b"\n")
-    return b"".join(parts)
-
-
-def _held(tag: str, nsmap: dict, **attributes):
-    """A new element ``tag`` inside a holder that declares ``nsmap`` (see _document)."""
-    from lxml import etree
-
-    return etree.SubElement(etree.Element(CP + "holder", nsmap=nsmap), tag, attributes)
+def _lang_string(pad: str, tag: str, text: str) -> list[str]:
+    """``tag`` holding ``text`` as a LOM LangString (English)."""
+    return [f"{pad}<{tag}>", f'{pad}  <lom:string language="en">{_text(text)}</lom:string>', f"{pad}</{tag}>"]
 
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-

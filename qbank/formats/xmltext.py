@@ -64,6 +64,8 @@ def check_export_texts(syllabus, options) -> None:
     texts = [("syllabus.json: title", syllabus.title)]
     texts += [(f"syllabus.json: section {section.id} title", section.title) for section, _ in syllabus.walk()]
     texts += [(f"--{name}", value) for name in ("title", "category") if (value := getattr(options, name, None))]
+    pools = getattr(options, "pools", None) or ()
+    texts += [(f"blueprint section {n} title", pool.title) for n, pool in enumerate(pools, 1)]
     for where, text in texts:
         bad = _XML_INVALID.search(text)
         if bad is not None:
