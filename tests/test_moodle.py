@@ -156,6 +156,16 @@ def test_xml_invalid_characters_are_an_error_naming_question_and_field(bad):
         moodle.write_questions([question], SYLLABUS, ExportOptions())
 
 
+@pytest.mark.parametrize("field, changes", [
+    ("id", {"qid": "q\x01bad"}),
+    (r"syllabus\[1\]", {"syllabus": ("1", "2\x0b")}),
+    ("bloom", {"bloom": "apply\x1f"}),
+])
+def test_ids_and_labels_written_as_text_are_checked_too(field, changes):
+    with pytest.raises(InvalidXmlText, match=f": {field} contains the character U\\+"):
+        moodle.write_questions([make_question(**changes)], SYLLABUS, ExportOptions())
+
+
 TRICKY_SYLLABUS = Syllabus(id="t", title="Tricky & <co>", sections=(
     Section("1", "Basics", children=(Section("1.1", "Sub/part \"quoted\""),)),
     Section("2", "More  spaced   title"),
