@@ -1,9 +1,11 @@
 import re
 
 import pytest
+from hypothesis import given, settings
 
 from conftest import make_question
-from qbank.formats.xmltext import InvalidXmlText, check_question, xml_can_carry
+from qbank.formats.xmltext import InvalidXmlText, check_question, question_text_values, question_texts, xml_can_carry
+from qbank_strategies import questions
 
 # XML 1.0's Char production (w3.org/TR/xml/#charsets), written independently of xmltext.
 XML_CHAR = re.compile("[\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -28,3 +30,11 @@ def test_a_question_is_checked_field_by_field_only_when_it_fails():
     check_question(make_question(stem="tab\tnewline\nreturn\r emoji \U0001F600 RTL \u05e9"))
     with pytest.raises(InvalidXmlText, match=r"q-001: stem contains the character U\+FFFF at position 3"):
         check_question(make_question(stem="abc\uffff"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(questions())
+def test_the_fast_path_sees_every_field_the_field_by_field_check_sees(question):
+    # An absent field is "" in the fast path's list and missing from question_texts.
+    assert sorted(text for _, text in question_texts(question) if text) == \
+        sorted(text for text in question_text_values(question) if text)

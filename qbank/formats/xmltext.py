@@ -65,14 +65,23 @@ def xml_can_carry(text: str) -> bool:
             and not any(sequence in data for sequence in _XML_NONCHARACTERS_UTF8))
 
 
+def question_text_values(question: Question) -> list[str]:
+    """The texts of question_texts without their field paths (which cost more
+    to format than the check itself): the fast path of check_question."""
+    texts = [question.id, question.stem, question.explanation or "", *question.syllabus, *question.tags,
+             question.difficulty or "", question.bloom or ""]
+    for option in question.options:
+        texts += (option.text, option.rationale or "")
+    return texts
+
+
 def check_question(question: Question) -> None:
     """Raise InvalidXmlText for the first field XML cannot carry."""
-    texts = list(question_texts(question))
     # One test of all fields (joined by a character XML accepts) is the
     # fast path; only a question that fails is searched field by field.
-    if xml_can_carry("\n".join(text for _, text in texts)):
+    if xml_can_carry("\n".join(question_text_values(question))):
         return
-    for field, text in texts:
+    for field, text in question_texts(question):
         xml_text(text, question.id, field)
 
 
