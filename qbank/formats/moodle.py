@@ -49,7 +49,7 @@ COMBINED_FEEDBACK = (
 )
 MULTICHOICE_PENALTY = "0.3333333"
 NAME_STEM_CHARS = 60
-XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
 
@@ -103,17 +103,24 @@ def unsupported_reason(question: Question) -> str | None:
 
 def write_questions(questions, syllabus: Syllabus, options: ExportOptions = ExportOptions()) -> bytes:
     """A Moodle XML document (UTF-8 bytes) with a category record before each group."""
+    import io
+
     check_export_texts(syllabus, options)
     # Records are written as text, not built as lxml trees (three times
     # slower for a 10,000-question bank): every element holds either
     # children or text, so the layout is fixed, and every text goes
     # through _escape. The layout is the one lxml's indent and tostring give.
-    parts = [XML_DECLARATION, "<quiz>\n"]
+    # Each record is encoded into one buffer as soon as it is written: the
+    # whole document held as text as well (33 MB for 10,000 questions) would
+    # double the memory, and fresh memory costs a page fault per 4 KB.
+    document = io.BytesIO()
+    document.write(XML_DECLARATION + b"<quiz>\n")
     for path, group in _category_groups(list(questions), syllabus, options):
-        parts.append(category_record(path))
-        parts.extend(question_record(question) for question in group)
-    parts.append("</quiz>\n")
-    return "".join(parts).encode("utf-8")
+        document.write(category_record(path).encode("utf-8"))
+        for question in group:
+            document.write(question_record(question).encode("utf-8"))
+    document.write(b"</quiz>\n")
+    return document.getvalue()
 
 
 def category_path(names) -> str:
