@@ -156,6 +156,50 @@ def test_xml_invalid_characters_are_an_error_naming_question_and_field(bad):
         moodle.write_questions([question], SYLLABUS, ExportOptions())
 
 
+@pytest.mark.parametrize("field, changes", [
+    ("id", {"qid": "q\x01bad"}),
+    (r"syllabus\[1\]", {"syllabus": ("1", "2\x0b")}),
+    ("bloom", {"bloom": "apply\x1f"}),
+])
+def test_ids_and_labels_written_as_text_are_checked_too(field, changes):
+    with pytest.raises(InvalidXmlText, match=f": {field} contains the character U\\+"):
+        moodle.write_questions([make_question(**changes)], SYLLABUS, ExportOptions())
+
+
+TRICKY_SYLLABUS = Syllabus(id="t", title="Tricky & <co>", sections=(
+    Section("1", "Basics", children=(Section("1.1", "Sub/part \"quoted\""),)),
+    Section("2", "More  spaced   title"),
+))
+
+
+def tricky_questions():
+    """Texts that need escaping, markup, emoji, right-to-left scripts, control-like whitespace."""
+    return [
+        make_question(
+            "q-tricky", stem="Which is **bold** & <b>not</b> a tag? ]]> \"double\" 'single'\n\n1. first\n2. `x < y`",
+            options=(
+                Option("Smile \U0001F600 & \u05e9\u05dc\u05d5\u05dd \u200f\u0645\u0631\u062d\u0628\u0627", True,
+                       "Right: *both* scripts]]>"),
+                Option("carriage\rreturn and\ttab", False, "  padded rationale  "),
+                Option("a > b && c", False, None),
+                Option("  ", False, "blank option text"),
+            ),
+            explanation="Use `code` and *em*;\n- x < y\n- y > z", syllabus=("1.1", "2"), tags=("t-1", "exam.2026"),
+            difficulty="hard", bloom="apply", points=2.5,
+        ),
+        make_question("q-multi", qtype="multiple", keys=(0, 2), count=5, syllabus=("2",), shuffle=False),
+        make_question("q-fixed", options=make_question().options[:3] + (
+            Option("None of the above", False, "Fixed last.", fixed=True),), syllabus=("1",)),
+        make_question("q-tf", qtype="truefalse", keys=(0,), syllabus=("9.9",), options=(
+            Option("False", False, None), Option(" TRUE ", True, "Yes & <so>."))),
+    ]
+
+
+def test_output_bytes_are_pinned_for_tricky_texts():
+    expected = (FIXTURES / "export" / "tricky.moodle.xml").read_bytes()
+    assert moodle.write_questions(tricky_questions(), TRICKY_SYLLABUS, ExportOptions()) == expected
+
+
 # Any text XML can carry: everything but C0 controls (except tab, newline),
 # surrogates and U+FFFE/U+FFFF. Carriage returns are normalised by every XML
 # parser, so they are left out of the round-trip property.

@@ -14,6 +14,11 @@ from qbank.errors import FormatError
 from qbank.model import Question
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The same test on UTF-8 bytes, for the fast path: deleting bytes and finding
+# a sequence run at memory speed, the regex's character class at ~100 MB/s.
+# Lone surrogates cannot be encoded; U+FFFE and U+FFFF are these sequences.
+_XML_INVALID_C0_BYTES = bytes(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
+_XML_NONCHARACTERS_UTF8 = ("\ufffe".encode(), "\uffff".encode())
 
 
 class InvalidXmlText(FormatError):
@@ -33,6 +38,7 @@ def xml_text(text: str, question_id: str, field: str) -> str:
 
 def question_texts(question: Question):
     """Every text field of a question as (field path, text), for checking before writing."""
+    yield "id", question.id
     yield "stem", question.stem
     for n, option in enumerate(question.options):
         yield f"options[{n}].text", option.text
@@ -40,18 +46,42 @@ def question_texts(question: Question):
             yield f"options[{n}].rationale", option.rationale
     if question.explanation is not None:
         yield "explanation", question.explanation
+    for n, section in enumerate(question.syllabus):
+        yield f"syllabus[{n}]", section
     for n, tag in enumerate(question.tags):
         yield f"tags[{n}]", tag
+    for field in ("difficulty", "bloom"):
+        if (value := getattr(question, field)) is not None:
+            yield field, value
+
+
+def xml_can_carry(text: str) -> bool:
+    """Whether XML 1.0 can carry every character of ``text``."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return (len(data.translate(None, _XML_INVALID_C0_BYTES)) == len(data)
+            and not any(sequence in data for sequence in _XML_NONCHARACTERS_UTF8))
+
+
+def question_text_values(question: Question) -> list[str]:
+    """The texts of question_texts without their field paths (which cost more
+    to format than the check itself): the fast path of check_question."""
+    texts = [question.id, question.stem, question.explanation or "", *question.syllabus, *question.tags,
+             question.difficulty or "", question.bloom or ""]
+    for option in question.options:
+        texts += (option.text, option.rationale or "")
+    return texts
 
 
 def check_question(question: Question) -> None:
     """Raise InvalidXmlText for the first field XML cannot carry."""
-    texts = list(question_texts(question))
-    # One search over all fields (joined by a character XML accepts) is the
+    # One test of all fields (joined by a character XML accepts) is the
     # fast path; only a question that fails is searched field by field.
-    if _XML_INVALID.search("\n".join(text for _, text in texts)) is None:
+    if xml_can_carry("\n".join(question_text_values(question))):
         return
-    for field, text in texts:
+    for field, text in question_texts(question):
         xml_text(text, question.id, field)
 
 
