@@ -23,11 +23,9 @@ never exported with a rounded grade.
 
 from __future__ import annotations
 
-from html import escape
-
 from qbank.errors import UnsupportedQuestion
 from qbank.formats import ExportOptions, by_home_section
-from qbank.formats.xmltext import check_export_texts, check_question
+from qbank.formats.xmltext import check_export_texts, check_question, escape_text
 from qbank.markup import to_html, to_plain
 from qbank.model import Question, Syllabus
 from qbank.moodle_grades import (  # noqa: F401  ACCEPTED_FRACTIONS is re-exported for callers of this format
@@ -109,7 +107,7 @@ def write_questions(questions, syllabus: Syllabus, options: ExportOptions = Expo
     # Records are written as text, not built as lxml trees (three times
     # slower for a 10,000-question bank): every element holds either
     # children or text, so the layout is fixed, and every text goes
-    # through _escape. The layout is the one lxml's indent and tostring give.
+    # through xmltext.escape_text. The layout is the one lxml's indent and tostring give.
     # Each record is encoded into one buffer as soon as it is written: the
     # whole document held as text as well (33 MB for 10,000 questions) would
     # double the memory, and fresh memory costs a page fault per 4 KB.
@@ -144,7 +142,7 @@ def category_record(path: str) -> str:
     return (
         '  <question type="category">\n'
         "    <category>\n"
-        f"      <text>{_escape(path)}</text>\n"
+        f"      <text>{escape_text(path)}</text>\n"
         "    </category>\n"
         "  </question>\n"
     )
@@ -174,13 +172,13 @@ def question_record(question: Question) -> str:
     return (
         f'  <question type="{moodle_type}">\n'
         "    <name>\n"
-        f"      <text>{_escape(question_name(question))}</text>\n"
+        f"      <text>{escape_text(question_name(question))}</text>\n"
         "    </name>\n"
         + _html_text("questiontext", question.stem)
         + _html_text("generalfeedback", question.explanation or "")
         + f"    <defaultgrade>{_number(question.points)}</defaultgrade>\n"
         f"    <penalty>{penalty}</penalty>\n"
-        f"    <idnumber>{_escape(question.id)}</idnumber>\n"
+        f"    <idnumber>{escape_text(question.id)}</idnumber>\n"
         + choices
         + _tags(question)
         + "  </question>\n"
@@ -206,16 +204,9 @@ def question_tags(question: Question) -> list[str]:
     return tags
 
 
-def _escape(text: str) -> str:
-    """Text content as lxml writes it: ``& < >`` escaped, and a carriage return as a
-    reference, because an XML parser turns a literal one into a newline."""
-    text = escape(text, quote=False)
-    return text.replace("\r", "&#13;") if "\r" in text else text
-
-
 def _html_text(tag: str, text: str) -> str:
     """A <tag format="html"> holding ``text`` (Markdown subset) as HTML, as a child of <question>."""
-    return f'    <{tag} format="html">\n      <text>{_escape(to_html(text))}</text>\n    </{tag}>\n'
+    return f'    <{tag} format="html">\n      <text>{escape_text(to_html(text))}</text>\n    </{tag}>\n'
 
 
 def _answer(fraction: str, text_format: str, text: str, rationale: str | None) -> str:
@@ -224,9 +215,9 @@ def _answer(fraction: str, text_format: str, text: str, rationale: str | None) -
     ``fraction`` and ``text_format`` are this module's own values, which need no escaping."""
     return (
         f'    <answer fraction="{fraction}" format="{text_format}">\n'
-        f"      <text>{_escape(text)}</text>\n"
+        f"      <text>{escape_text(text)}</text>\n"
         '      <feedback format="html">\n'
-        f"        <text>{_escape(to_html(rationale or ''))}</text>\n"
+        f"        <text>{escape_text(to_html(rationale or ''))}</text>\n"
         "      </feedback>\n"
         "    </answer>\n"
     )
@@ -248,7 +239,7 @@ def _tags(question: Question) -> str:
     tags = question_tags(question)
     if not tags:
         return ""
-    lines = "".join(f"      <tag>\n        <text>{_escape(tag)}</text>\n      </tag>\n" for tag in tags)
+    lines = "".join(f"      <tag>\n        <text>{escape_text(tag)}</text>\n      </tag>\n" for tag in tags)
     return f"    <tags>\n{lines}    </tags>\n"
 
 

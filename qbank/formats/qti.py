@@ -33,13 +33,12 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from xml.sax.saxutils import escape
 
 from qbank import __version__
 from qbank.clock import source_date_epoch
 from qbank.errors import FormatError, UnsupportedQuestion
 from qbank.formats import ExportOptions, by_home_section, deterministic_zip
-from qbank.formats.xmltext import check_export_texts, check_question, xml_text
+from qbank.formats.xmltext import check_export_texts, check_question, escape_attribute, escape_text, xml_text
 from qbank.markup import Code, Emphasis, LineBreak, ListBlock, Paragraph, Strong, Text, has_markup, parse, to_plain
 from qbank.model import Question, Syllabus
 from qbank.select import spreadsheet_label
@@ -103,7 +102,6 @@ def write_questions(questions, syllabus: Syllabus, options: ExportOptions = Expo
         # Before anything is written: the manifest, written first, already
         # holds each question's title and tags.
         check_question(question)
-        check_identifying_texts(question)
         ident = identifier(question.id)
         if ident in items:
             raise FormatError(f"{question.id}: two questions share the QTI identifier {ident!r}; give one another id")
@@ -123,17 +121,6 @@ def write_questions(questions, syllabus: Syllabus, options: ExportOptions = Expo
     return deterministic_zip(entries, source_date_epoch(), compresslevel=COMPRESSLEVEL)
 
 
-def check_identifying_texts(question: Question) -> None:
-    """The id, sections and Bloom level go into the package too. A bank's
-    schema keeps them to plain slugs, but a caller's questions need not come
-    from a bank, and the writer checks what it writes (see xmltext)."""
-    xml_text(question.id, question.id, "id")
-    for n, section_id in enumerate(question.syllabus):
-        xml_text(section_id, question.id, f"syllabus[{n}]")
-    if question.bloom:
-        xml_text(question.bloom, question.id, "bloom")
-
-
 # -- writing XML -------------------------------------------------------------------------
 #
 # The documents are written as text, laid out exactly as lxml's pretty
@@ -142,25 +129,8 @@ def check_identifying_texts(question: Question) -> None:
 # an added line break there would be a space a candidate sees). Building a
 # million lxml elements for a large bank cost seconds; formatting strings
 # costs a fraction. Every value that is not a constant or an identifier
-# (an NCName, see ``identifier``) passes through ``_text`` or ``_attribute``.
-
-# The characters libxml2 escapes, so the bytes stay those of the lxml
-# writer: in text also the carriage return (a parser would read a literal one
-# as a line feed); in attribute values also the quote and the white space a
-# parser would turn into spaces.
-_TEXT_ENTITIES = {"\r": "&#13;"}
-_ATTRIBUTE_ENTITIES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
-
-
-def _text(value: str) -> str:
-    # Most texts need no escaping; four scans for a character cost a fifth of escape's replacements.
-    if "&" in value or "<" in value or ">" in value or "\r" in value:
-        return escape(value, _TEXT_ENTITIES)
-    return value
-
-
-def _attribute(value: str) -> str:
-    return escape(value, _ATTRIBUTE_ENTITIES)
+# (an NCName, see ``identifier``) passes through xmltext's ``escape_text`` or
+# ``escape_attribute``.
 
 
 def _element(pad: str, tag: str, attributes: str, children: list[str]) -> list[str]:
@@ -192,7 +162,7 @@ def item_document(question: Question, ident: str, title: str) -> str:
 
     lines = [
         XML_DECLARATION,
-        f'<assessmentItem {QTI_ROOT_ATTRIBUTES} identifier="{ident}" title="{_attribute(title)}" '
+        f'<assessmentItem {QTI_ROOT_ATTRIBUTES} identifier="{ident}" title="{escape_attribute(title)}" '
         f'adaptive="false" timeDependent="false">',
     ]
     keys = [f"      <value>{choices[n]}</value>" for n in question.correct_indexes]
@@ -306,7 +276,7 @@ def _blocks(text: str, pad: str | None) -> list[str]:
     holds text (where lxml added no line breaks either)."""
     if not has_markup(text):
         stripped = text.strip()
-        return [f"{pad or ''}<p>{_text(stripped)}</p>"] if stripped else []
+        return [f"{pad or ''}<p>{escape_text(stripped)}</p>"] if stripped else []
     lines = []
     for block in parse(text):
         if isinstance(block, Paragraph):
@@ -329,7 +299,7 @@ def _flow(tag: str, attributes: str, text: str) -> str:
     """Element ``tag`` holding ``text`` as inline or block content (a choice):
     one paragraph goes in inline, anything longer as blocks."""
     if not has_markup(text):
-        return f"<{tag}{attributes}>{_text(text.strip())}</{tag}>"
+        return f"<{tag}{attributes}>{escape_text(text.strip())}</{tag}>"
     blocks = parse(text)
     if len(blocks) == 1 and isinstance(blocks[0], Paragraph):
         return _inline_element(tag, attributes, blocks[0].children)
@@ -347,9 +317,9 @@ def _inlines(inlines) -> str:
     parts = []
     for node in inlines:
         if isinstance(node, Text):
-            parts.append(_text(node.text))
+            parts.append(escape_text(node.text))
         elif isinstance(node, Code):
-            parts.append(f"<code>{_text(node.text)}</code>")
+            parts.append(f"<code>{escape_text(node.text)}</code>")
         elif isinstance(node, LineBreak):
             parts.append("<br/>")
         elif isinstance(node, (Strong, Emphasis)):
@@ -377,11 +347,11 @@ def test_document(questions: list[Question], syllabus: Syllabus, options: Export
             ident = identifier(question.id)
             children.append(f'      <assessmentItemRef identifier="{ident}" href="items/{ident}.xml"/>')
         sections += _element("    ", "assessmentSection",
-                             f' identifier="section-{n}" title="{_attribute(section_title)}" visible="true"', children)
+                             f' identifier="section-{n}" title="{escape_attribute(section_title)}" visible="true"', children)
     lines = [
         XML_DECLARATION,
         f'<assessmentTest {QTI_ROOT_ATTRIBUTES} identifier="{identifier("test-" + syllabus.id)}" '
-        f'title="{_attribute(title)}">',
+        f'title="{escape_attribute(title)}">',
         _outcome("SCORE", "0"),
         _outcome("MAXSCORE", "0"),
         *_element("  ", "testPart", ' identifier="part-1" navigationMode="nonlinear" submissionMode="individual"',
@@ -466,7 +436,7 @@ class _ItemMetadata:
 
     def __init__(self, syllabus: Syllabus):
         self.syllabus = syllabus
-        self.catalog = f"              <lom:catalog>{_text(f'qbank:{syllabus.id}')}</lom:catalog>"
+        self.catalog = f"              <lom:catalog>{escape_text(f'qbank:{syllabus.id}')}</lom:catalog>"
         self.trails = {section.id: ancestors + (section,) for section, ancestors in syllabus.walk()}
         self.taxon_paths: dict[str, str] = {}
         self.blooms: dict[str, str] = {}
@@ -477,7 +447,7 @@ class _ItemMetadata:
             "          <lom:general>",
             "            <lom:identifier>",
             self.catalog,
-            f"              <lom:entry>{_text(question.id)}</lom:entry>",
+            f"              <lom:entry>{escape_text(question.id)}</lom:entry>",
             "            </lom:identifier>",
             *_lang_string("            ", "lom:title", title),
         ]
@@ -523,7 +493,7 @@ def _classification(purpose: str, taxon_paths: list[str]) -> list[str]:
 def _taxon_path(source: str, taxa: list[tuple[str, str]]) -> str:
     lines = ["            <lom:taxonPath>", *_lang_string("              ", "lom:source", source)]
     for taxon_id, entry in taxa:
-        lines += ["              <lom:taxon>", f"                <lom:id>{_text(taxon_id)}</lom:id>",
+        lines += ["              <lom:taxon>", f"                <lom:id>{escape_text(taxon_id)}</lom:id>",
                   *_lang_string("                ", "lom:entry", entry), "              </lom:taxon>"]
     lines.append("            </lom:taxonPath>")
     return "\n".join(lines)
@@ -538,14 +508,14 @@ def _qti_metadata(has_feedback: bool) -> str:
         f"          <imsqti:feedbackType>{'nonadaptive' if has_feedback else 'none'}</imsqti:feedbackType>",
         "          <imsqti:solutionAvailable>true</imsqti:solutionAvailable>",
         "          <imsqti:toolName>qbank</imsqti:toolName>",
-        f"          <imsqti:toolVersion>{_text(__version__)}</imsqti:toolVersion>",
+        f"          <imsqti:toolVersion>{escape_text(__version__)}</imsqti:toolVersion>",
         "        </imsqti:qtiMetadata>",
     ])
 
 
 def _lang_string(pad: str, tag: str, text: str) -> list[str]:
     """``tag`` holding ``text`` as a LOM LangString (English)."""
-    return [f"{pad}<{tag}>", f'{pad}  <lom:string language="en">{_text(text)}</lom:string>', f"{pad}</{tag}>"]
+    return [f"{pad}<{tag}>", f'{pad}  <lom:string language="en">{escape_text(text)}</lom:string>', f"{pad}</{tag}>"]
 
 
 def _number(value: float) -> str:
