@@ -6,6 +6,8 @@ import zipfile
 import docx
 import pytest
 from conftest import drawn_variant
+from docx.shared import Cm, Emu
+from docx.text.paragraph import Paragraph
 
 from qbank.formats import PaperOptions, get_format
 from qbank.formats.paper_text import key_text
@@ -23,24 +25,30 @@ def paper(bank):
     return drawn_variant(bank, "C")
 
 
-def question_blocks(document):
-    """Paragraphs grouped per question: each List Number paragraph starts one."""
-    blocks, current = [], None
-    for paragraph in document.paragraphs:
-        style = paragraph.style.name
-        if style == "List Number":
-            current = [paragraph]
-            blocks.append(current)
-        elif current is not None and style in ("Option", "List 2", "List Continue", "Key Details", "Rationale"):
-            current.append(paragraph)
+def all_paragraphs(document):
+    """Every paragraph in reading order, those in table cells included."""
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph):
+            yield block
         else:
-            current = None
-    return blocks
+            for row in block.rows:
+                for cell in row.cells:
+                    yield from cell.paragraphs
+
+
+def question_rows(document):
+    """The table rows that hold a question: their cell starts with a List Number paragraph."""
+    return [row for table in document.tables for row in table.rows
+            if row.cells[0].paragraphs[0].style.name == "List Number"]
+
+
+def question_blocks(document):
+    return [row.cells[0].paragraphs for row in question_rows(document)]
 
 
 def test_paper_is_built_on_word_styles(paper):
     document = read(writer.write_paper(paper, PaperOptions()))
-    styles = [p.style.name for p in document.paragraphs]
+    styles = [p.style.name for p in all_paragraphs(document)]
     assert styles[0] == "Title" and document.paragraphs[0].text == "Test exam"
     assert document.paragraphs[1].style.name == "Subtitle" and document.paragraphs[1].text == "Variant C"
     assert {"Heading 1", "List Number", "Option", "List 2"} <= set(styles)
@@ -57,22 +65,75 @@ def test_every_stem_and_option_in_paper_order(paper):
 
 
 def test_markup_becomes_runs_and_statement_lists_keep_their_numbers(paper):
-    document = read(writer.write_paper(paper, PaperOptions()))
-    bold = {run.text for p in document.paragraphs for run in p.runs if run.bold}
-    italic = {run.text for p in document.paragraphs for run in p.runs if run.italic}
+    paragraphs = list(all_paragraphs(read(writer.write_paper(paper, PaperOptions()))))
+    bold = {run.text for p in paragraphs for run in p.runs if run.bold}
+    italic = {run.text for p in paragraphs for run in p.runs if run.italic}
     assert "right" in bold and "two" in italic and "all" in bold
-    statements = [p.text for p in document.paragraphs if p.style.name == "List 2"]
+    statements = [p.text for p in paragraphs if p.style.name == "List 2"]
     assert statements[:2] == ["1.\tUse a pencil", "2.\tNo phones"]  # the cover's instructions
     assert statements[2:5] == ["1.\tThe first statement", "2.\tThe second statement", "3.\tThe third statement"]
 
 
-def test_questions_keep_with_next_so_they_never_split(paper):
-    for data in (writer.write_paper(paper, PaperOptions()), writer.write_key(paper, PaperOptions())):
-        for block in question_blocks(read(data)):
-            assert len(block) > 2
-            assert all(p.paragraph_format.keep_with_next for p in block[:-1])
-            assert not block[-1].paragraph_format.keep_with_next
-            assert all(p.paragraph_format.keep_together for p in block)
+QUESTION_STYLES = {"List Number", "Option", "List Continue", "Key Details", "Rationale"}
+
+
+@pytest.mark.parametrize("write", [writer.write_paper, writer.write_key], ids=["paper", "key"])
+def test_every_question_is_one_row_that_cannot_split_across_pages(paper, bank, write):
+    document = read(write(paper, PaperOptions(syllabus=bank.syllabus)))
+    rows = question_rows(document)
+    assert len(rows) == len(paper.items)
+    for row, item in zip(rows, paper.items):
+        assert row._tr.xpath("w:trPr/w:cantSplit"), "Word and LibreOffice may break this row across pages"
+        paragraphs = row.cells[0].paragraphs
+        assert [p.style.name for p in paragraphs].count("List Number") == 1
+        assert [p.style.name for p in paragraphs].count("Option") == len(item.options)
+        # In a table, keep-with-next keeps a row with the next row: all the questions would cling together.
+        assert not any(p.paragraph_format.keep_with_next for p in paragraphs)
+    loose = [p.text for p in all_paragraphs(document)
+             if p.style.name in QUESTION_STYLES and not p._p.xpath("ancestor::w:tr[w:trPr/w:cantSplit]")]
+    assert loose == []
+
+
+def test_question_tables_are_borderless_and_full_width(paper):
+    document = read(writer.write_paper(paper, PaperOptions()))
+    tables = {id(row._parent._tbl): row._parent for row in question_rows(document)}.values()
+    section = document.sections[0]
+    text_width = Emu(section.page_width - section.left_margin - section.right_margin).twips
+    assert len(tables) == 2  # one per section: a Heading 1 paragraph between them
+    for table in tables:
+        properties = table._tbl.tblPr
+        assert set(properties.xpath("w:tblBorders/*/@w:val")) == {"nil"}
+        assert properties.xpath("w:tblCellMar/w:left/@w:w") == ["0"]
+        assert table._tbl.xpath("w:tblGrid/w:gridCol/@w:w") == [str(text_width)]
+
+
+def list_number_level(document):
+    number_id = document.styles["List Number"].element.xpath("w:pPr/w:numPr/w:numId/@w:val")[0]
+    numbering = document.part.numbering_part.element
+    abstract_id = numbering.xpath(f'w:num[@w:numId="{number_id}"]/w:abstractNumId/@w:val')[0]
+    return numbering.xpath(f'w:abstractNum[@w:abstractNumId="{abstract_id}"]/w:lvl[@w:ilvl="0"]/w:pPr')[0]
+
+
+def test_question_numbers_have_room_for_two_digits_and_options_line_up(paper):
+    document = read(writer.write_paper(paper, PaperOptions()))
+    level = list_number_level(document)
+    left, hanging = (int(level.xpath(f"w:ind/@w:{name}")[0]) for name in ("left", "hanging"))
+    assert left == hanging >= Cm(1).twips  # "12." and "100." are narrower than 1 cm
+    assert level.xpath('w:tabs/w:tab[@w:val="num"]/@w:pos') == [str(left)]
+    for style in ("Option", "List 2"):
+        fmt = document.styles[style].paragraph_format
+        assert Emu(fmt.left_indent + fmt.first_line_indent).twips == Cm(1).twips  # the letter or number under the stem's text
+    for style in ("Key Details", "List Continue"):
+        assert document.styles[style].paragraph_format.left_indent.twips == Cm(1).twips
+
+
+def test_a_template_keeps_its_own_list_numbering(paper, tmp_path):
+    template = docx.Document()
+    path = tmp_path / "house-style.docx"
+    template.save(path)
+    document = read(writer.write_paper(paper, PaperOptions(docx_template=str(path))))
+    assert document.part.numbering_part.blob == template.part.numbering_part.blob
+    assert document.styles["List 2"].paragraph_format.left_indent == template.styles["List 2"].paragraph_format.left_indent
 
 
 def test_key_has_a_table_of_keys_then_rationales(paper, bank):
@@ -87,7 +148,7 @@ def test_key_has_a_table_of_keys_then_rationales(paper, bank):
             if row[n]:
                 keys[int(row[n])] = row[n + 1]
     assert keys == {n: key_text(item) for n, item in enumerate(paper.items, start=1)}
-    text = "\n".join(p.text for p in document.paragraphs)
+    text = "\n".join(p.text for p in all_paragraphs(document))
     for item in paper.items:
         assert f"Question id: {item.question.id}" in text
         for option in item.options:
@@ -133,5 +194,5 @@ def test_a_style_template_is_used(paper, tmp_path):
     template.save(path)
     document = read(writer.write_paper(paper, PaperOptions(docx_template=str(path))))
     assert document.styles["Title"].font.size == Pt(40)
-    assert all("Template body text" not in p.text for p in document.paragraphs)
+    assert all("Template body text" not in p.text for p in all_paragraphs(document))
     assert document.paragraphs[0].text == "Test exam"

@@ -7,9 +7,13 @@ question stems (Word numbers them), and qbank's own paragraph styles
 "Option", "Rationale" and "Key Details", created only when the template
 lacks them. The key's answer grid is a real table ("Table Grid").
 
-A question's paragraphs keep with the next one, so a question is never
-split across pages. The file is byte-identical for the same inputs: fixed
-document properties and zip entries stamped with ``PaperOptions.timestamp``.
+A question is never split across pages: each one is a row of a borderless,
+single-column table that may not break across pages (``w:cantSplit``), and
+its paragraphs keep their styles inside the cell, so Word still numbers
+the stems. (A chain of keep-with-next paragraphs is not enough: LibreOffice
+breaks such chains in places that depend on how the earlier pages were laid
+out.) The file is byte-identical for the same inputs: fixed document
+properties and zip entries stamped with ``PaperOptions.timestamp``.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ def write_paper(paper: Paper, options: PaperOptions = PaperOptions()) -> bytes:
         question = _stem(item)
         for position, option in enumerate(item.options):
             question.append((OPTION_STYLE, _plain(f"{letter(position)}.\t") + _runs(_flat_inlines(option.text))))
-        writer.kept_together(question)
+        writer.question(question)
     if options.answer_sheet:
         _answer_sheet(writer, paper)
     return writer.save()
@@ -66,14 +70,14 @@ def write_key(paper: Paper, options: PaperOptions = PaperOptions()) -> bytes:
             mark = f"{letter(position)}.\t" + ("✔ " if option.correct else "")
             runs = _plain(mark, bold=option.correct) + _runs(_flat_inlines(option.text), bold=option.correct)
             if option.rationale:
-                # In the option's paragraph, after a line break: fewer
-                # paragraphs keep a question together more reliably.
+                # In the option's paragraph, after a line break: the rationale
+                # belongs to its option and is styled by the run.
                 runs += [LINE_BREAK] + _runs(_flat_inlines(option.rationale), italic=True)
             question.append((OPTION_STYLE, runs))
         if item.question.explanation:
             runs = _plain("Explanation: ", bold=True) + _runs(_flat_inlines(item.question.explanation))
             question.append((RATIONALE_STYLE, runs))
-        writer.kept_together(question)
+        writer.question(question)
     return writer.save()
 
 
@@ -262,21 +266,62 @@ class _Writer:
         self._body = self.document.element.body
         # The body ends with the section properties; content goes before them.
         self._section_properties = self._body.find(_w("sectPr"))
+        self._questions = None  # the table the next question row goes into, if it continues one
+        from docx.shared import Emu
 
-    def paragraph(self, style_name: str | None, runs, keep_next: bool = False, keep_lines: bool = False,
-                  space_after: int | None = None):
+        section = self.document.sections[0]
+        self._text_width = Emu(section.page_width - section.left_margin - section.right_margin).twips
+
+    def paragraph(self, style_name: str | None, runs):
+        self._questions = None  # the next question starts a new table after this paragraph
+        return self._insert(self._paragraph(style_name, runs, space_after=None))
+
+    def question(self, paragraphs) -> None:
+        """(style, runs) pairs in one table row that may not split across pages.
+
+        The paragraphs carry no keep-with-next: in a table cell Word would
+        read it as "keep this row with the next one" and chain all the
+        questions together.
+        """
+        cell = self._question_cell()
+        last = len(paragraphs) - 1
+        for n, (style_name, runs) in enumerate(paragraphs):
+            cell.append(self._paragraph(style_name, runs, space_after=QUESTION_GAP_TWIPS if n == last else None))
+
+    def _question_cell(self):
+        """A new row of the current question table (one is started after any other paragraph)."""
+        from docx.oxml.parser import OxmlElement
+        from lxml import etree
+
+        if self._questions is None:
+            table = OxmlElement("w:tbl")
+            properties = etree.SubElement(table, _w("tblPr"))  # children in the schema's order
+            _set(etree.SubElement(properties, _w("tblW")), w="5000", type="pct")
+            _set(etree.SubElement(properties, _w("tblInd")), w="0", type="dxa")
+            borders = etree.SubElement(properties, _w("tblBorders"))
+            for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+                _set(etree.SubElement(borders, _w(edge)), val="nil")
+            _set(etree.SubElement(properties, _w("tblLayout")), type="fixed")
+            margins = etree.SubElement(properties, _w("tblCellMar"))  # text lines up with the headings
+            for side in ("top", "left", "bottom", "right"):
+                _set(etree.SubElement(margins, _w(side)), w="0", type="dxa")
+            _set(etree.SubElement(etree.SubElement(table, _w("tblGrid")), _w("gridCol")), w=str(self._text_width))
+            self._questions = self._insert(table)
+        row = etree.SubElement(self._questions, _w("tr"))
+        etree.SubElement(etree.SubElement(row, _w("trPr")), _w("cantSplit"))
+        cell = etree.SubElement(row, _w("tc"))
+        _set(etree.SubElement(etree.SubElement(cell, _w("tcPr")), _w("tcW")), w=str(self._text_width), type="dxa")
+        return cell
+
+    def _paragraph(self, style_name: str | None, runs, space_after: int | None):
         from docx.oxml.parser import OxmlElement
         from lxml import etree
 
         p = OxmlElement("w:p")  # declares the w: prefix, which the sub-elements then share
-        if style_name or keep_next or keep_lines or space_after is not None:
+        if style_name or space_after is not None:
             properties = etree.SubElement(p, _w("pPr"))  # children in the schema's order
             if style_name:
                 etree.SubElement(properties, _w("pStyle")).set(_w("val"), self._style_id(style_name))
-            if keep_next:
-                etree.SubElement(properties, _w("keepNext"))
-            if keep_lines:
-                etree.SubElement(properties, _w("keepLines"))
             if space_after is not None:
                 etree.SubElement(properties, _w("spacing")).set(_w("after"), str(space_after))
         for text, bold, italic, monospace in runs:
@@ -304,20 +349,14 @@ class _Writer:
                         element.text = part
                         if part != part.strip():
                             element.set(XML_SPACE, "preserve")
-        if self._section_properties is not None:
-            self._section_properties.addprevious(p)
-        else:
-            self._body.append(p)
         return p
 
-    def kept_together(self, paragraphs) -> None:
-        """(style, runs) pairs, each kept on one page and with the next, so the block never splits."""
-        last = len(paragraphs) - 1
-        for n, (style_name, runs) in enumerate(paragraphs):
-            # Room after a question rather than before the next: LibreOffice
-            # ignores keep-with-next on paragraphs with space before them.
-            self.paragraph(style_name, runs, keep_next=n < last, keep_lines=True,
-                           space_after=QUESTION_GAP_TWIPS if n == last else None)
+    def _insert(self, element):
+        if self._section_properties is not None:
+            self._section_properties.addprevious(element)
+        else:
+            self._body.append(element)
+        return element
 
     def _style_id(self, style_name: str) -> str:
         if style_name not in self._style_ids:
@@ -335,6 +374,11 @@ XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 def _w(tag: str) -> str:
     return f"{{{W_NAMESPACE}}}{tag}"
+
+
+def _set(element, **attributes: str) -> None:
+    for name, value in attributes.items():
+        element.set(_w(name), value)
 
 
 # -- document set-up and deterministic saving ------------------------------------------------
@@ -366,6 +410,12 @@ def _ensure_styles(document, own_template: bool) -> None:
     styles = document.styles
     names = set(styles.element.xpath("w:style/w:name/@w:val"))  # one query, not one per style
 
+    def indent(fmt, left, hanging=None):
+        fmt.left_indent = Cm(left)
+        if hanging:
+            fmt.first_line_indent = Cm(-hanging)
+            fmt.tab_stops.add_tab_stop(Cm(left))
+
     def add(name, base, left, hanging=None, italic=None, size=None, space_before=None):
         if name in names:
             return
@@ -373,10 +423,7 @@ def _ensure_styles(document, own_template: bool) -> None:
         style.base_style = styles[base]
         style.quick_style = True
         fmt = style.paragraph_format
-        fmt.left_indent = Cm(left)
-        if hanging:
-            fmt.first_line_indent = Cm(-hanging)
-            fmt.tab_stops.add_tab_stop(Cm(left))
+        indent(fmt, left, hanging)
         fmt.space_after = Pt(0)
         if space_before is not None:
             fmt.space_before = Pt(space_before)
@@ -385,9 +432,33 @@ def _ensure_styles(document, own_template: bool) -> None:
         if size:
             style.font.size = Pt(size)
 
-    add(OPTION_STYLE, "Normal", left=1.4, hanging=0.7)
-    add(RATIONALE_STYLE, "Normal", left=1.4, italic=True, size=9)
-    add(DETAILS_STYLE, "Normal", left=0.63, size=9, space_before=2)
+    add(OPTION_STYLE, "Normal", left=OPTION_TEXT_CM, hanging=OPTION_TEXT_CM - STEM_TEXT_CM)
+    add(RATIONALE_STYLE, "Normal", left=OPTION_TEXT_CM, italic=True, size=9)
+    add(DETAILS_STYLE, "Normal", left=STEM_TEXT_CM, size=9, space_before=2)
+    if own_template:
+        # A user's template keeps its own list indents; ours line up with the wider stem numbers.
+        _widen_list_number(document, Cm(STEM_TEXT_CM).twips)
+        indent(styles[STATEMENT_STYLE].paragraph_format, OPTION_TEXT_CM, OPTION_TEXT_CM - STEM_TEXT_CM)
+        indent(styles[CONTINUE_STYLE].paragraph_format, STEM_TEXT_CM)
+
+
+# The stem's text starts here, after its number; the default template's
+# 0.635 cm leaves no gap after "12." in LibreOffice. Option letters line up
+# with the stem's text, option text a step further in.
+STEM_TEXT_CM = 1.0
+OPTION_TEXT_CM = 1.7
+
+
+def _widen_list_number(document, indent_twips: int) -> None:
+    """Give List Number's numbering level room for two- and three-digit numbers."""
+    number_id = document.styles["List Number"].element.xpath("w:pPr/w:numPr/w:numId/@w:val")[0]
+    numbering = document.part.numbering_part.element
+    abstract_id = numbering.xpath(f'w:num[@w:numId="{number_id}"]/w:abstractNumId/@w:val')[0]
+    level = numbering.xpath(f'w:abstractNum[@w:abstractNumId="{abstract_id}"]/w:lvl[@w:ilvl="0"]/w:pPr')[0]
+    for tab in level.xpath('w:tabs/w:tab[@w:val="num"]'):
+        tab.set(_w("pos"), str(indent_twips))
+    for ind in level.xpath("w:ind"):
+        _set(ind, left=str(indent_twips), hanging=str(indent_twips))
 
 
 def _page_x_of_y(paragraph) -> None:
