@@ -607,8 +607,7 @@ def near_duplicate(items: list[Item], config: dict):
            with the same options.
     Fix:   retire one (`qbank retire ID`) or make them test different things.
     """
-    word_hashes: dict[str, int] = {}
-    shingle_sets = [item_shingles(item, word_hashes) for item in items]
+    shingle_sets = bank_shingles([item.question for item in items])
     threshold = config["near_duplicate_threshold"]
     for n, m, similarity in similar_pairs(shingle_sets, threshold):
         first, second = sorted((items[n], items[m]), key=lambda i: i.question.id)
@@ -644,19 +643,53 @@ def item_shingles(item: Item, word_hashes: dict[str, int]) -> frozenset[int]:
     Single words are left out: a bank's common vocabulary would make every
     question look like every other."""
     words = shingle_words(item.question)
-    hashes = list(map(word_hashes.get, words))
-    if None in hashes:
-        for word in words:
-            if word not in word_hashes:
-                word_hashes[word] = _stable_hash(word)
-        hashes = list(map(word_hashes.get, words))
-    # (a * _PAIR_MULTIPLIER ^ b) & _MASK for each pair (a, b): the multiply
-    # makes pairs ordered, (a, b) and (b, a) differ. Spelled as maps of
-    # operator functions, the arithmetic runs in C, not one bytecode loop per
-    # pair. A one-word text gives no pair of its own, but pairs with the
-    # marker around it.
+    for word in words:
+        if word not in word_hashes:
+            word_hashes[word] = _stable_hash(word)
+    hashes = list(map(word_hashes.__getitem__, words))
+    return frozenset(pair_hashes(hashes))
+
+
+def pair_hashes(hashes: list[int]):
+    """(a * _PAIR_MULTIPLIER ^ b) & _MASK for each pair (a, b) of
+    consecutive hashes: the multiply makes pairs ordered, (a, b) and (b, a)
+    differ. Spelled as maps of operator functions, the arithmetic runs in C,
+    not one bytecode loop per pair. A one-word text gives no pair of its
+    own, but pairs with the marker around it."""
     heads = map(and_, map(mul, hashes, repeat(_PAIR_MULTIPLIER)), repeat(_MASK))
-    return frozenset(map(xor, heads, islice(hashes, 1, None)))
+    return map(xor, heads, islice(hashes, 1, None))
+
+
+def bank_shingles(questions: list[Question]) -> list[frozenset[int]]:
+    """item_shingles for each question, made for the whole bank at once.
+
+    One lower(), translate() and split() over all the questions' texts, a
+    question marker word "\\x01" between them, and the pair arithmetic in one
+    pass over all the words: per question, those calls cost more than the
+    characters they handle. Each question then takes its slice of the pairs,
+    which leaves out the pairs that cross the marker. lower() treats the
+    spaces around the marker as the end and start of a text, as in
+    shingle_words."""
+    texts = " \x01 ".join([_shingle_text(question) for question in questions])
+    if texts.count("\x01") != len(questions) - 1:  # a text holds the marker itself
+        word_hashes: dict[str, int] = {}
+        return [item_shingles(Item(question, ""), word_hashes) for question in questions]
+    words = texts.lower().translate(_SEPARATORS).split()
+    word_hashes = {word: _stable_hash(word) for word in set(words)}
+    hashes = list(map(word_hashes.__getitem__, words))
+    pairs = list(pair_hashes(hashes))  # pairs[n] is the pair of words n and n + 1
+    shingle_sets = []
+    start = 0
+    for _ in range(len(questions) - 1):
+        end = words.index("\x01", start)
+        shingle_sets.append(frozenset(pairs[start : max(start, end - 1)]))  # none without two words
+        start = end + 1
+    shingle_sets.append(frozenset(pairs[start:]))
+    return shingle_sets
+
+
+def _shingle_text(question: Question) -> str:
+    return " \x00 ".join([question.stem, *(option.text for option in question.options)])
 
 
 def shingle_words(question: Question) -> list[str]:
@@ -666,8 +699,7 @@ def shingle_words(question: Question) -> list[str]:
     Made in one pass over the texts joined: the marker, spaced, becomes a
     word of its own, and lower() treats the spaces around it as the end and
     start of a text."""
-    texts = " \x00 ".join([question.stem, *(option.text for option in question.options)])
-    return texts.lower().translate(_SEPARATORS).split()
+    return _shingle_text(question).lower().translate(_SEPARATORS).split()
 
 
 def question_shingles(question: Question) -> frozenset[int]:
