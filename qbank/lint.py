@@ -647,17 +647,16 @@ def item_shingles(item: Item, word_hashes: dict[str, int]) -> frozenset[int]:
         if word not in word_hashes:
             word_hashes[word] = _stable_hash(word)
     hashes = list(map(word_hashes.__getitem__, words))
-    return frozenset(pair_hashes(hashes))
+    return frozenset(map(xor, pair_heads(hashes), islice(hashes, 1, None)))
 
 
-def pair_hashes(hashes: list[int]):
-    """(a * _PAIR_MULTIPLIER ^ b) & _MASK for each pair (a, b) of
-    consecutive hashes: the multiply makes pairs ordered, (a, b) and (b, a)
-    differ. Spelled as maps of operator functions, the arithmetic runs in C,
-    not one bytecode loop per pair. A one-word text gives no pair of its
-    own, but pairs with the marker around it."""
-    heads = map(and_, map(mul, hashes, repeat(_PAIR_MULTIPLIER)), repeat(_MASK))
-    return map(xor, heads, islice(hashes, 1, None))
+def pair_heads(hashes):
+    """(a * _PAIR_MULTIPLIER) & _MASK for each hash a: a pair of words (a,
+    b) hashes to head(a) ^ b. The multiply makes pairs ordered, (a, b) and
+    (b, a) differ. Spelled as maps of operator functions, the arithmetic
+    runs in C, not one bytecode loop per word. A one-word text gives no pair
+    of its own, but pairs with the marker around it."""
+    return map(and_, map(mul, hashes, repeat(_PAIR_MULTIPLIER)), repeat(_MASK))
 
 
 def bank_shingles(questions: list[Question]) -> list[frozenset[int]]:
@@ -675,9 +674,12 @@ def bank_shingles(questions: list[Question]) -> list[frozenset[int]]:
         word_hashes: dict[str, int] = {}
         return [item_shingles(Item(question, ""), word_hashes) for question in questions]
     words = texts.lower().translate(_SEPARATORS).split()
-    word_hashes = {word: _stable_hash(word) for word in set(words)}
-    hashes = list(map(word_hashes.__getitem__, words))
-    pairs = list(pair_hashes(hashes))  # pairs[n] is the pair of words n and n + 1
+    distinct = list(set(words))
+    hashes = list(map(_stable_hash, distinct))
+    word_hashes = dict(zip(distinct, hashes))
+    word_heads = dict(zip(distinct, pair_heads(hashes)))  # the multiply once per word, not once per pair
+    # pairs[n] is the pair of words n and n + 1
+    pairs = list(map(xor, map(word_heads.__getitem__, words), map(word_hashes.__getitem__, islice(words, 1, None))))
     shingle_sets = []
     start = 0
     for _ in range(len(questions) - 1):
