@@ -273,11 +273,16 @@ def test_bank_rules_report_the_same_from_a_forked_process(monkeypatch):
     texts = _random_texts(rng, 40)
     texts += [t.replace(t.split()[0], "changed", 1) for t in texts[:5]]  # near-duplicates
     items = [Item(question(t + "?", qid=f"q-{n:03d}"), f"q-{n:03d}.json") for n, t in enumerate(texts)]
-    config = make_config(only=["near-duplicate", "key-position-balance"])
+    items += [Item(question(options=replace_option(3, text="All of the above"), qid=f"q-{n}"), f"q-{n}.json")
+              for n in range(100, 140)]  # question-rule findings on both sides of the split
+    config = make_config()
     here = lint_items(items, config, bank_file="syllabus.json")
-    assert {p.rule for p in here} == {"near-duplicate", "key-position-balance"}
+    assert {"near-duplicate", "key-position-balance", "all-of-the-above"} <= {p.rule for p in here}
     monkeypatch.setattr(lint, "PARALLEL_MIN_QUESTIONS", 1)
     assert lint_items(items, config, bank_file="syllabus.json") == here
+    assert 0 < lint.child_share(len(items), len(items), [RULES["near-duplicate"]]) < len(items)
+    only = {"q-001.json", "q-120.json"}
+    assert lint_items(items, config, bank_file="syllabus.json", only_files=only) == [p for p in here if p.file in only]
 
 
 @pytest.mark.parametrize("rationale", ["—", "Wrong - - - - - -", "... !!! ???"])
