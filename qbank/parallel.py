@@ -6,7 +6,9 @@ the machine this runs on often has two cores and the work splits cleanly.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence, TypeVar
+
+Result = TypeVar("Result", list, bytes)
 
 
 def in_forked_process(function: Callable, *args) -> Callable[[], object] | None:
@@ -53,3 +55,22 @@ def _send_result(sender, function: Callable, args: tuple) -> None:
         outcome = (False, None)
     sender.send(outcome)
     sender.close()
+
+
+def in_two_parts(function: Callable[[Sequence], Result], items: Sequence, min_items: int,
+                 child_share: float = 0.5) -> Result:
+    """``function(items)``, computed as ``function(first part) + function(last
+    part)`` with the last part in a forked process when there are at least
+    ``min_items`` items. ``child_share`` is the last part's share: less than
+    half where its result costs the parent time to take in.
+
+    Should the child fail, the parent computes its part itself, so an error
+    is raised here as the single-process run would raise it.
+    """
+    if len(items) < min_items:
+        return function(items)
+    split = round(len(items) * (1 - child_share))
+    last_part = in_forked_process(function, items[split:])
+    first = function(items[:split])
+    from_child = last_part() if last_part is not None else None
+    return first + (from_child if from_child is not None else function(items[split:]))

@@ -9,6 +9,7 @@ from qbank.bank import create_exclusive, load_bank, question_to_dict, read_bank,
 from qbank.errors import BankError, InvalidBankError
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).parent.parent
 
 
 def messages(bank_dir):
@@ -57,6 +58,13 @@ def test_a_question_file_larger_than_one_read_is_read_whole(mini_bank):
     assert read_bank(mini_bank).get("mini-1-001").explanation == doc["explanation"]
 
 
+def test_what_json_allows_but_the_json_standard_does_not_is_an_error(mini_bank):
+    path = mini_bank / "1-basics" / "mini-1-001.json"
+    path.write_text(path.read_text().replace('"points": 1', '"points": NaN').replace("{", '{"revision": NaN, ', 1))
+    found = messages(mini_bank)
+    assert found[("mini-1-001.json", None, 1)].startswith("invalid JSON: ")
+
+
 def test_draft_may_lack_rationales(mini_bank):
     path = mini_bank / "1-basics" / "mini-1-001.json"
     doc = json.loads(path.read_text())
@@ -99,6 +107,21 @@ def test_missing_folder_is_a_clear_error(tmp_path):
         bank_module.find_banks(tmp_path / "nope")
     with pytest.raises(BankError, match="no bank here"):
         bank_module.find_banks(tmp_path)
+
+
+def test_questions_read_fast_equal_those_made_by_their_constructor():
+    from dataclasses import asdict, fields
+
+    from qbank.model import Option, Question
+
+    for question in load_bank(FIXTURES / "mini").questions + load_bank(REPO / "questions" / "itil4-foundation").questions:
+        assert set(vars(question)) == {f.name for f in fields(Question)}
+        for option in question.options:
+            assert set(vars(option)) == {f.name for f in fields(Option)}
+        values = asdict(question)
+        values["options"] = tuple(Option(**option) for option in values["options"])
+        rebuilt = Question(**values)
+        assert rebuilt == question and hash(rebuilt) == hash(question)
 
 
 def test_question_round_trips_through_dict():

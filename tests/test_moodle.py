@@ -200,6 +200,15 @@ def test_output_bytes_are_pinned_for_tricky_texts():
     assert moodle.write_questions(tricky_questions(), TRICKY_SYLLABUS, ExportOptions()) == expected
 
 
+def test_records_written_in_two_processes_are_the_records_written_in_one(monkeypatch):
+    monkeypatch.setattr(moodle, "PARALLEL_MIN_RECORDS", 1)
+    expected = (FIXTURES / "export" / "tricky.moodle.xml").read_bytes()
+    assert moodle.write_questions(tricky_questions(), TRICKY_SYLLABUS, ExportOptions()) == expected
+    bad = make_question("q-bad", stem="Bell \x07")
+    with pytest.raises(InvalidXmlText, match="q-bad: stem"):  # from the forked half, raised as if in one process
+        moodle.write_questions(tricky_questions() + [bad], TRICKY_SYLLABUS, ExportOptions())
+
+
 # Any text XML can carry: everything but C0 controls (except tab, newline),
 # surrogates and U+FFFE/U+FFFF. Carriage returns are normalised by every XML
 # parser, so they are left out of the round-trip property.

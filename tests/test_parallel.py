@@ -27,3 +27,24 @@ def test_a_bank_read_in_two_processes_is_the_bank_read_in_one(mini_bank, monkeyp
     split = bank_module.read_bank(mini_bank)
     assert split.questions == alone.questions and split.paths == alone.paths
     assert split.problems == alone.problems and len(alone.problems) == 2
+
+
+def test_in_two_parts_gives_what_one_call_gives():
+    from qbank.parallel import in_two_parts
+
+    items = list(range(101))
+    assert in_two_parts(lambda part: [n * n for n in part], items, min_items=10) == [n * n for n in items]
+    assert in_two_parts(lambda part: bytes(part), items, min_items=10, child_share=0.3) == bytes(items)
+    assert in_two_parts(lambda part: bytes(part), items[:5], min_items=10) == bytes(items[:5])
+
+
+def test_in_two_parts_raises_what_the_forked_part_raised():
+    from qbank.parallel import in_two_parts
+
+    def check(part):
+        if 90 in part:
+            raise ValueError("90 is not allowed")
+        return list(part)
+
+    with pytest.raises(ValueError, match="90"):
+        in_two_parts(check, list(range(100)), min_items=10)
