@@ -6,7 +6,7 @@ the machine this runs on often has two cores and the work splits cleanly.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Iterable, Iterator, Sequence, TypeVar
 
 Result = TypeVar("Result", list, bytes)
 
@@ -19,15 +19,8 @@ def in_forked_process(function: Callable, *args) -> Callable[[], object] | None:
     The child starts as a copy of this process, so the arguments are not
     copied or pickled; only the result is pickled back."""
     import multiprocessing
-    import threading
 
-    # Forking a process that runs other threads can deadlock the child, and
-    # a daemonic process (a pool worker) may not start children at all.
-    if (
-        "fork" not in multiprocessing.get_all_start_methods()
-        or threading.active_count() > 1
-        or multiprocessing.current_process().daemon
-    ):
+    if not _can_fork():
         return None
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
@@ -46,6 +39,77 @@ def in_forked_process(function: Callable, *args) -> Callable[[], object] | None:
         return value if succeeded else None
 
     return result
+
+
+def produced_in_forked_process(produce: Callable[[int], Iterable], batch: int = 100) -> Iterator:
+    """Everything ``produce(0)`` yields, produced by a forked child process
+    and received in batches, so this process can work on each value while
+    the child makes the next ones.
+
+    ``produce(n)`` must yield the same sequence from its n-th value on:
+    where the child cannot be started, or fails, this process produces the
+    rest itself (and so raises what the child raised)."""
+    import multiprocessing
+
+    if not _can_fork():
+        yield from produce(0)
+        return
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_send_stream, args=(sender, produce, batch), daemon=True)
+    child.start()
+    sender.close()
+    received, finished = 0, False
+    try:
+        while True:
+            try:
+                kind, values = receiver.recv()
+            except EOFError:  # the child died without a word
+                break
+            if kind != "batch":
+                finished = kind == "done"
+                break
+            received += len(values)
+            yield from values
+    finally:  # also when the caller stops early, or what it does with a value fails
+        receiver.close()
+        if not finished:
+            child.terminate()
+        child.join()
+    if not finished:
+        yield from produce(received)
+
+
+def _send_stream(sender, produce: Callable[[int], Iterable], batch: int) -> None:
+    try:
+        values = []
+        for value in produce(0):
+            values.append(value)
+            if len(values) == batch:
+                sender.send(("batch", values))
+                values = []
+        if values:
+            sender.send(("batch", values))
+        sender.send(("done", None))
+    except BaseException:  # the parent produces the rest and so raises it itself
+        try:
+            sender.send(("failed", None))
+        except OSError:  # the parent is gone
+            pass
+    sender.close()
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+    import threading
+
+    # Forking a process that runs other threads can deadlock the child, and
+    # a daemonic process (a pool worker) may not start children at all.
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def _send_result(sender, function: Callable, args: tuple) -> None:

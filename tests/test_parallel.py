@@ -48,3 +48,48 @@ def test_in_two_parts_raises_what_the_forked_part_raised():
 
     with pytest.raises(ValueError, match="90"):
         in_two_parts(check, list(range(100)), min_items=10)
+
+
+def squares_from(start, fail_at=None):
+    for n in range(start, 250):
+        if n == fail_at and os.getpid() != PARENT:
+            raise RuntimeError("only the child fails here")
+        yield n * n
+
+
+PARENT = os.getpid()
+
+
+def test_produced_in_forked_process_yields_the_whole_sequence():
+    from qbank.parallel import produced_in_forked_process
+
+    assert list(produced_in_forked_process(squares_from, batch=7)) == [n * n for n in range(250)]
+
+
+def test_when_the_child_fails_the_parent_produces_the_rest():
+    from qbank.parallel import produced_in_forked_process
+
+    produced = produced_in_forked_process(lambda start: squares_from(start, fail_at=123), batch=10)
+    assert list(produced) == [n * n for n in range(250)]
+
+
+def test_an_error_of_the_producer_is_raised_here():
+    from qbank.parallel import produced_in_forked_process
+
+    def failing(start):
+        yield from range(start, 30)
+        raise ValueError("out of values")
+
+    with pytest.raises(ValueError, match="out of values"):
+        list(produced_in_forked_process(failing, batch=4))
+
+
+def test_stopping_early_leaves_no_child_behind():
+    import multiprocessing
+
+    from qbank.parallel import produced_in_forked_process
+
+    produced = produced_in_forked_process(squares_from, batch=1)
+    assert next(produced) == 0
+    produced.close()
+    assert multiprocessing.active_children() == []

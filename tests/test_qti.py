@@ -269,6 +269,12 @@ def test_tricky_text_is_written_exactly():
         ET.fromstring(data)
 
 
+def test_a_package_written_by_two_processes_is_the_package_written_by_one(monkeypatch):
+    alone = qti.write_questions(TRICKY_QUESTIONS, SYLLABUS, TRICKY_OPTIONS)
+    monkeypatch.setattr(qti, "PARALLEL_MIN_ITEMS", 1)
+    assert qti.write_questions(TRICKY_QUESTIONS, SYLLABUS, TRICKY_OPTIONS) == alone
+
+
 def test_tricky_text_package_validates(validator, tmp_path):
     validator(qti.write_questions(TRICKY_QUESTIONS, SYLLABUS, TRICKY_OPTIONS), tmp_path)
 

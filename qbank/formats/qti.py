@@ -31,7 +31,6 @@ permissions and compression.
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 
 from qbank import __version__
@@ -41,6 +40,7 @@ from qbank.formats import ExportOptions, by_home_section, deterministic_zip
 from qbank.formats.xmltext import check_export_texts, check_question, escape_attribute, escape_text, xml_text
 from qbank.markup import Code, Emphasis, LineBreak, ListBlock, Paragraph, Strong, Text, has_markup, parse, to_plain
 from qbank.model import Question, Syllabus
+from qbank.parallel import produced_in_forked_process
 from qbank.select import spreadsheet_label
 
 QTI_NS = "http://www.imsglobal.org/xsd/imsqti_v2p1"
@@ -109,16 +109,25 @@ def write_questions(questions, syllabus: Syllabus, options: ExportOptions = Expo
     title = options.title or syllabus.title
     # Each title is in the manifest and in its item, and comes from the stem's markup.
     titles = {ident: item_title(question) for ident, question in items.items()}
-    # Items are written and compressed one at a time, so the whole package
-    # never sits in memory as text.
-    files = ((f"items/{ident}.xml", item_document(question, ident, titles[ident]).encode())
-             for ident, question in items.items())
-    entries = itertools.chain(
-        [("imsmanifest.xml", manifest_document(items, titles, syllabus, title).encode()),
-         (TEST_FILE, test_document(questions, syllabus, options, title).encode())],
-        files,
-    )
-    return deterministic_zip(entries, source_date_epoch(), compresslevel=COMPRESSLEVEL)
+    idents = list(items)
+
+    def package_files(start: int = 0):
+        """The package's files from the start-th on: the manifest, the test, the items."""
+        if start == 0:
+            yield "imsmanifest.xml", manifest_document(items, titles, syllabus, title).encode()
+        if start <= 1:
+            yield TEST_FILE, test_document(questions, syllabus, options, title).encode()
+        for ident in idents[max(0, start - 2):]:
+            yield f"items/{ident}.xml", item_document(items[ident], ident, titles[ident]).encode()
+
+    # Files are written and compressed one at a time, so the whole package
+    # never sits in memory as text. For a large bank a second process writes
+    # them while this one compresses (deflate takes as long as writing).
+    files = produced_in_forked_process(package_files) if len(idents) >= PARALLEL_MIN_ITEMS else package_files()
+    return deterministic_zip(files, source_date_epoch(), compresslevel=COMPRESSLEVEL)
+
+
+PARALLEL_MIN_ITEMS = 2000
 
 
 # -- writing XML -------------------------------------------------------------------------
