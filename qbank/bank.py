@@ -386,7 +386,14 @@ def syllabus_from_dict(doc: dict) -> Syllabus:
 
 
 def dumps(doc) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    """JSON as a bank stores it: two-space indents, characters as UTF-8, a final newline."""
+    try:
+        # Ten times faster than json.dumps with indent (which leaves its C
+        # encoder for Python code), and the same text but for exponents
+        # (1e-7, not 1e-07); a test compares the two on real files.
+        return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, which json writes
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 # -- writing ----------------------------------------------------------------------

@@ -124,6 +124,17 @@ def test_questions_read_fast_equal_those_made_by_their_constructor():
         assert rebuilt == question and hash(rebuilt) == hash(question)
 
 
+def test_dumps_writes_what_json_dumps_with_indent_writes():
+    import glob
+
+    files = sorted(glob.glob(str(REPO / "questions" / "*" / "*" / "*.json"))) + [str(FIXTURES / "mini" / "syllabus.json")]
+    for file in files:
+        doc = json.loads(Path(file).read_text(encoding="utf-8"))
+        assert bank_module.dumps(doc) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    tricky = {"text": "\x1b \x7f \u2028 é 😀 \" \\ /", "empty": [], "nested": [{}, [1, 2.5]], "big": 2**70}
+    assert bank_module.dumps(tricky) == json.dumps(tricky, indent=2, ensure_ascii=False) + "\n"
+
+
 def test_question_round_trips_through_dict():
     bank = load_bank(FIXTURES / "mini")
     for question in bank.questions:

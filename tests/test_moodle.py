@@ -396,3 +396,13 @@ def test_export_then_import_gives_the_same_question(question):
     assert item.category == ("$course$", "top", "Round trip") + tuple(
         f"{s.id} {s.title}" for s in RT_SYLLABUS.trail(question.section))
     assert comparable(item.question) == comparable(question)
+
+
+@pytest.mark.parametrize("grade", ["nan", "inf", "-Infinity"])
+def test_a_default_grade_that_is_no_number_becomes_one_point(grade):
+    question = make_question("q-grade")
+    data = moodle.write_questions([question], TRICKY_SYLLABUS, ExportOptions())
+    data = data.replace(b"<defaultgrade>1</defaultgrade>", f"<defaultgrade>{grade}</defaultgrade>".encode())
+    assert f"<defaultgrade>{grade}".encode() in data
+    [read_back] = read(data).questions
+    assert read_back.question.points == 1

@@ -23,6 +23,8 @@ never exported with a rounded grade.
 
 from __future__ import annotations
 
+import math
+
 from qbank.errors import UnsupportedQuestion
 from qbank.formats import ExportOptions, by_home_section
 from qbank.formats.xmltext import check_export_texts, check_question, escape_text
@@ -516,5 +518,7 @@ def _parse_number(text: str, default: float) -> float:
     try:
         value = float(text)
     except ValueError:
+        return default
+    if not math.isfinite(value):  # "nan" and "inf" are floats to Python, not grades
         return default
     return int(value) if value.is_integer() else value
