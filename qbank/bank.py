@@ -217,12 +217,14 @@ def _read_bank(root: Path) -> Bank:
     bank = Bank(root=root, syllabus=syllabus)
     known_sections = validate.section_ids(syllabus) if not problems else None
     documents = []
+    plain_stems = []
     question_problems = []
-    for file, question, file_problems in _checked_questions(question_files(root), known_sections):
+    for file, question, file_problems, plain_stem in _checked_questions(question_files(root), known_sections):
         question_problems += file_problems
         if question is not None:
             documents.append((file, question))
-    question_problems += validate.bank_wide_problems(documents)
+            plain_stems.append(plain_stem)
+    question_problems += validate.bank_wide_problems(documents, plain_stems)
     # A file's problems together, files in path order (a stable sort keeps
     # each file's problems in the order they were found).
     question_problems.sort(key=lambda problem: problem.file)
@@ -240,13 +242,14 @@ PARALLEL_MIN_FILES = 2000
 # its questions, and the parent unpickles them, so both finish together.
 CHILD_SHARE = 0.45
 
-CheckedQuestion = tuple[str, "Question | None", list[Problem]]
+CheckedQuestion = tuple[str, "Question | None", list[Problem], str]
 
 
 def _checked_questions(files: list[str], known_sections: frozenset[str] | None) -> list[CheckedQuestion]:
     """Each file read, checked against the schema and the single-question
-    rules, and made a Question: (file, question, problems), the question
-    None when the file is unusable. A large bank is split with a second
+    rules, and made a Question: (file, question, problems, its stem as
+    bank_wide_problems compares stems), the question None when the file is
+    unusable. A large bank is split with a second
     process, which sends back its part ready-made."""
     from qbank.parallel import in_two_parts
 
@@ -258,13 +261,14 @@ def _check_questions(files: list[str], known_sections: frozenset[str] | None) ->
     checked = []
     for file in files:
         doc, problems = read_json(file)
-        question = None
+        question, plain_stem = None, ""
         if doc is not None:
             problems = [Problem(file, message, json_path=where) for where, message in schema.schema_errors("question", doc)]
             if not problems:
                 question = question_from_dict(doc)
                 problems = validate.single_question_problems(file, question, known_sections)
-        checked.append((file, question, problems))
+                plain_stem = validate.comparable_stem(question)
+        checked.append((file, question, problems, plain_stem))
     return checked
 
 

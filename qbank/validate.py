@@ -61,12 +61,21 @@ def single_question_problems(file: str, question: Question, known_sections: froz
     return problems
 
 
-def bank_wide_problems(documents) -> list[Problem]:
-    """Ids and stems that must be unique across the bank, for (file, question) pairs."""
+def comparable_stem(question: Question) -> str:
+    """The stem as bank_wide_problems compares stems: its words, lowercased."""
+    return normalize(question.stem)
+
+
+def bank_wide_problems(documents, comparable_stems: list[str] | None = None) -> list[Problem]:
+    """Ids and stems that must be unique across the bank, for (file, question)
+    pairs; ``comparable_stems``, if given, holds comparable_stem of each
+    question (a large bank's reader makes them in both its processes)."""
+    if comparable_stems is None:
+        comparable_stems = [comparable_stem(question) for _, question in documents]
     problems: list[Problem] = []
     first_file_of_id: dict[str, object] = {}
     first_file_of_stem: dict[str, tuple[object, str]] = {}
-    for file, question in documents:
+    for (file, question), plain_stem in zip(documents, comparable_stems):
         if question.id in first_file_of_id:
             problems.append(Problem(str(file), f"duplicate id {question.id!r}, also used by "
                                                f"{first_file_of_id[question.id]}; ids must be unique in the bank",
@@ -74,7 +83,6 @@ def bank_wide_problems(documents) -> list[Problem]:
         else:
             first_file_of_id[question.id] = file
         if question.status != "retired":
-            plain_stem = normalize(question.stem)
             earlier = first_file_of_stem.get(plain_stem)
             if earlier is None:
                 first_file_of_stem[plain_stem] = (file, question.id)
