@@ -7,7 +7,6 @@ import pytest
 from qbank import lint
 from qbank.errors import BankError
 from qbank.lint import RULES, Item, lint_items, make_config, similar_pairs
-from qbank.markup import has_markup
 from qbank.model import Option, Question
 from qbank.parallel import in_forked_process
 
@@ -248,10 +247,6 @@ def test_cheap_prechecks_never_skip_a_regex_match():
                 assert letter in character.casefold(), (word, character)
     assert lint.may_contain("Which is the LEAſT useful?", "least")
     assert not lint.may_contain("Which is the most useful?", "not", "except", "least")
-    # quick_has_markup answers exactly what has_markup answers
-    for text in ("Plain text.", "  12. A list?", "12 months", "- a bullet", "-1 degrees", "a **bold** word",
-                 "line\nbreak", "\u00a0\u0661. Arabic-Indic digit", "`code`", "back\\slash", "   "):
-        assert lint.quick_has_markup(text) == has_markup(text), text
 
 
 def test_collector_paused_restores_the_collector():

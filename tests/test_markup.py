@@ -1,5 +1,5 @@
 from qbank import markup
-from qbank.markup import Code, Emphasis, LineBreak, ListBlock, Paragraph, Strong, Text
+from qbank.markup import Code, Emphasis, LineBreak, ListBlock, Paragraph, Strong, Text, has_markup
 
 
 def test_plain_text_is_one_paragraph():
@@ -46,3 +46,14 @@ def test_html_escapes_text():
 
 def test_normalize_ignores_markup_case_and_punctuation():
     assert markup.normalize("What is **Value**?") == markup.normalize("what is value")
+
+
+def test_has_markup_prechecks_answer_what_the_patterns_answer():
+    import re
+
+    def by_patterns(text):
+        return re.search(r"[*`\\\n]", text) is not None or re.match(r"\s*(?:\d+[.)]|-)\s", text) is not None
+
+    for text in ("Plain text.", "  12. A list?", "12 months", "- a bullet", "-1 degrees", "a **bold** word",
+                 "line\nbreak", "\u00a0\u0661. Arabic-Indic digit", "`code`", "back\\slash", "   "):
+        assert has_markup(text) == by_patterns(text), text
