@@ -249,8 +249,8 @@ def _checked_questions(files: list[str], known_sections: frozenset[str] | None) 
     """Each file read, checked against the schema and the single-question
     rules, and made a Question: (file, question, problems, its stem as
     bank_wide_problems compares stems), the question None when the file is
-    unusable. A large bank is split with a second
-    process, which sends back its part ready-made."""
+    unusable. A large bank is split with a second process, which sends back
+    its part ready-made."""
     from qbank.parallel import in_two_parts
 
     return in_two_parts(partial(_check_questions, known_sections=known_sections), files,
